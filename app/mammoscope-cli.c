@@ -1,0 +1,2 @@
+/* app/mammoscope-cli.c — placeholder */
+int main (void) { return 0; }

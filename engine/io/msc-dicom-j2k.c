@@ -1,0 +1,2 @@
+/* engine/io/msc-dicom-j2k.c — placeholder until the JPEG 2000 decoder lands. */
+#include "msc-dicom.h"

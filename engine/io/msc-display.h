@@ -1,0 +1,26 @@
+/* engine/io/msc-display.h — stored values to 8-bit display grey.
+ *
+ * Applies a window (LINEAR, LINEAR_EXACT or SIGMOID as DICOM PS3.3
+ * C.11.2.1.2 defines them) or a VOI LUT, then inverts MONOCHROME1 so the
+ * result always reads as MONOCHROME2: 0 black, 255 white.
+ */
+#pragma once
+
+#include "msc-image.h"
+
+G_BEGIN_DECLS
+
+/* The window a reader sees first: the image's first preset, else a
+ * window spanning the stored values inside the image (min..max). */
+void    msc_display_default_window (const MscImage *image, MscWindow *out);
+
+/* Renders with window (NULL: the VOI LUT if the image has one and no
+ * presets, else msc_display_default_window). Returns width*height bytes,
+ * row-major (transfer full). */
+guint8 *msc_display_render         (const MscImage *image, const MscWindow *window);
+
+/* One stored value through a window to 0..255 (not rounded), before any
+ * MONOCHROME1 inversion. */
+double  msc_display_apply_window   (const MscWindow *window, double value);
+
+G_END_DECLS
