@@ -1,0 +1,355 @@
+/* tests/app/test-cli.c — mammoscope-cli end to end, as a user runs it.
+ *
+ * Runs the installed-to-be binary on the shared DICOM files and on a
+ * phantom study, and checks output files pixel by pixel against the
+ * manifest's rules and the source PNGs.
+ */
+#include "msc-test-util.h"
+#include "msc-png.h"
+
+#include <gio/gio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <string.h>
+
+typedef struct {
+  int status;
+  char *out;
+  char *err;
+} CliRun;
+
+static void
+cli_run_clear (CliRun *run)
+{
+  g_free (run->out);
+  g_free (run->err);
+}
+
+/* Runs mammoscope-cli with a NULL-terminated argument list. */
+static CliRun
+cli (const char *first, ...)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_ptr_array_add (argv, (char *) msc_test_cli ());
+  va_list args;
+  va_start (args, first);
+  for (const char *a = first; a; a = va_arg (args, const char *))
+    g_ptr_array_add (argv, (char *) a);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  CliRun run = { 0 };
+  g_autoptr (GError) error = NULL;
+  int wait_status = 0;
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                &run.out, &run.err, &wait_status, &error);
+  g_assert_no_error (error);
+  g_assert_true (WIFEXITED (wait_status));
+  run.status = WEXITSTATUS (wait_status);
+  return run;
+}
+
+static JsonObject *
+parse_object (const char *line)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  json_parser_load_from_data (parser, line, -1, &error);
+  g_assert_no_error (error);
+  JsonNode *root = json_parser_get_root (parser);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (root));
+  return json_object_ref (json_node_get_object (root));
+}
+
+static void
+test_usage (void)
+{
+  CliRun run = cli (NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_nonnull (strstr (run.err, "info"));
+  cli_run_clear (&run);
+
+  run = cli ("frobnicate", NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_nonnull (strstr (run.err, "frobnicate"));
+  cli_run_clear (&run);
+
+  run = cli ("convert", "a.dcm", "b.png", "--values=raw", NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  cli_run_clear (&run);
+}
+
+/* One bad file among good ones: exit 1, one stderr line naming the bad
+ * file, and the good files still reported. */
+static void
+test_info_bad_files (void)
+{
+  g_autofree char *good = msc_test_shared_path ("dicom/mdb001-explicit-le.dcm");
+  if (good == NULL)
+    return;
+  g_autofree char *dir = msc_test_tmpdir ();
+  g_autofree char *bad = g_build_filename (dir, "broken.dcm", NULL);
+  g_autofree char *missing = g_build_filename (dir, "missing.dcm", NULL);
+  g_file_set_contents (bad, "not a dicom file at all", -1, NULL);
+
+  CliRun run = cli ("info", bad, good, missing, NULL);
+  g_assert_cmpint (run.status, ==, 1);
+  g_auto (GStrv) out_lines = g_strsplit (g_strchomp (run.out), "\n", -1);
+  g_assert_cmpuint (g_strv_length (out_lines), ==, 1);
+  g_autoptr (JsonObject) info = parse_object (out_lines[0]);
+  g_assert_cmpstr (json_object_get_string_member (info, "path"), ==, good);
+
+  g_auto (GStrv) err_lines = g_strsplit (g_strchomp (run.err), "\n", -1);
+  g_assert_cmpuint (g_strv_length (err_lines), ==, 2);
+  g_assert_true (g_str_has_prefix (err_lines[0], bad));
+  g_assert_true (g_str_has_prefix (err_lines[1], missing));
+  cli_run_clear (&run);
+}
+
+/* Identity fields appear only with --phi. */
+static void
+test_info_phi (void)
+{
+  g_autofree char *path = msc_test_shared_path ("dicom/mdb001-explicit-le.dcm");
+  if (path == NULL)
+    return;
+  CliRun run = cli ("info", path, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_null (strstr (run.out, "SYNTHETIC^PATIENT"));
+  g_assert_null (strstr (run.out, "MIAS-001"));
+  g_autoptr (JsonObject) plain = parse_object (run.out);
+  g_assert_false (json_object_has_member (plain, "patient"));
+  cli_run_clear (&run);
+
+  run = cli ("info", "--phi", path, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_autoptr (JsonObject) with_phi = parse_object (run.out);
+  JsonObject *patient = json_object_get_object_member (with_phi, "patient");
+  g_assert_nonnull (patient);
+  g_assert_cmpstr (json_object_get_string_member (patient, "name"), ==, "SYNTHETIC^PATIENT^001");
+  g_assert_cmpstr (json_object_get_string_member (patient, "id"), ==, "MIAS-001");
+  cli_run_clear (&run);
+}
+
+static MscImage *
+load_png (const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  MscImage *image = msc_png_load (path, NULL, &error);
+  g_assert_no_error (error);
+  return image;
+}
+
+static guint16
+expected_stored (const char *rule, guint8 png)
+{
+  if (strcmp (rule, "x16") == 0)
+    return 16 * png;
+  if (strcmp (rule, "inv16") == 0)
+    return 4095 - 16 * png;
+  g_assert_cmpstr (rule, ==, "x1");
+  return png;
+}
+
+/* Checks one manifest row through info, convert --values=stored and
+ * convert --values=display. */
+static void
+check_manifest_row (const char *data, const char *tmp, GStrv header, GStrv row)
+{
+  const char *file = row[msc_test_csv_column (header, "file")];
+  const char *variant = row[msc_test_csv_column (header, "variant")];
+  const char *rule = row[msc_test_csv_column (header, "rule")];
+  g_autofree char *dcm = g_build_filename (data, "dicom", file, NULL);
+  g_autofree char *src = g_build_filename (data, "mias", "images",
+                                           row[msc_test_csv_column (header, "source_png")], NULL);
+  g_test_message ("%s (%s, rule %s)", file, variant, rule);
+
+  CliRun run = cli ("info", dcm, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_autoptr (JsonObject) info = parse_object (run.out);
+  g_assert_cmpstr (json_object_get_string_member (info, "laterality"), ==,
+                   row[msc_test_csv_column (header, "laterality")]);
+  g_assert_false (json_object_get_boolean_member (info, "laterality_inferred"));
+  g_assert_cmpstr (json_object_get_string_member (info, "view"), ==,
+                   row[msc_test_csv_column (header, "view")]);
+  g_assert_cmpstr (json_object_get_string_member (info, "photometric"), ==,
+                   row[msc_test_csv_column (header, "photometric")]);
+  g_assert_cmpint (json_object_get_int_member (info, "bits_stored"), ==,
+                   atoi (row[msc_test_csv_column (header, "bits_stored")]));
+  JsonArray *spacing = json_object_get_array_member (info, "pixel_spacing_mm");
+  g_assert_nonnull (spacing);
+  g_assert_cmpfloat_with_epsilon (json_array_get_double_element (spacing, 0), 0.2, 1e-9);
+  g_assert_cmpfloat_with_epsilon (json_array_get_double_element (spacing, 1), 0.2, 1e-9);
+  g_assert_cmpstr (json_object_get_string_member (info, "modality"), ==, "MG");
+  cli_run_clear (&run);
+
+  g_autofree char *stored_png = g_build_filename (tmp, "stored.png", NULL);
+  g_autofree char *display_png = g_build_filename (tmp, "display.png", NULL);
+  run = cli ("convert", "--values=stored", dcm, stored_png, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  cli_run_clear (&run);
+  run = cli ("convert", "--values=display", dcm, display_png, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  cli_run_clear (&run);
+
+  g_autoptr (MscImage) source = load_png (src);
+  g_autoptr (MscImage) stored = load_png (stored_png);
+  g_autoptr (MscImage) display = load_png (display_png);
+  gsize n = (gsize) msc_image_get_width (source) * msc_image_get_height (source);
+  g_assert_cmpuint (msc_image_get_width (stored), ==, msc_image_get_width (source));
+  g_assert_cmpuint (msc_image_get_height (stored), ==, msc_image_get_height (source));
+  g_assert_cmpuint (msc_image_get_bits_stored (stored), ==, 16);
+  g_assert_cmpuint (msc_image_get_bits_stored (display), ==, 8);
+  const guint16 *s = msc_image_get_pixels (source);
+  const guint16 *st = msc_image_get_pixels (stored);
+  const guint16 *d = msc_image_get_pixels (display);
+
+  for (gsize i = 0; i < n; i++)
+    if (st[i] != expected_stored (rule, s[i]))
+      g_error ("%s: pixel %" G_GSIZE_FORMAT " stored %u, rule %s of %u gives %u",
+               file, i, st[i], rule, s[i], expected_stored (rule, s[i]));
+
+  if (strcmp (variant, "sigmoid") == 0)
+    {
+      /* Monotonic in the source value and spanning the display range. */
+      int lo[256], hi[256];
+      for (int v = 0; v < 256; v++)
+        lo[v] = 256, hi[v] = -1;
+      for (gsize i = 0; i < n; i++)
+        {
+          lo[s[i]] = MIN (lo[s[i]], d[i]);
+          hi[s[i]] = MAX (hi[s[i]], d[i]);
+        }
+      int previous_hi = -1, min_out = 256, max_out = -1;
+      for (int v = 0; v < 256; v++)
+        {
+          if (hi[v] < 0)
+            continue;
+          g_assert_cmpint (lo[v], ==, hi[v]);       /* a function of the value */
+          g_assert_cmpint (lo[v], >=, previous_hi); /* non-decreasing */
+          previous_hi = hi[v];
+          min_out = MIN (min_out, lo[v]);
+          max_out = MAX (max_out, hi[v]);
+        }
+      g_assert_cmpint (min_out, <=, 20);
+      g_assert_cmpint (max_out, >=, 235);
+    }
+  else
+    {
+      int worst = 0;
+      for (gsize i = 0; i < n; i++)
+        worst = MAX (worst, abs ((int) d[i] - (int) s[i]));
+      g_assert_cmpint (worst, <=, 2);
+    }
+}
+
+static void
+test_manifest (void)
+{
+  const char *data = msc_test_shared_data ();
+  if (data == NULL)
+    return;
+  g_autofree char *manifest = g_build_filename (data, "dicom", "manifest.csv", NULL);
+  g_autoptr (GPtrArray) rows = msc_test_read_csv (manifest);
+  g_autofree char *tmp = msc_test_tmpdir ();
+  GStrv header = rows->pdata[0];
+  g_assert_cmpuint (rows->len, ==, 25);
+  for (guint i = 1; i < rows->len; i++)
+    check_manifest_row (data, tmp, header, rows->pdata[i]);
+}
+
+/* The bundled sample: phantom writes a study that info and study read back
+ * with the expected hanging. Runs without ../shared. */
+static void
+test_phantom_study (void)
+{
+  g_autofree char *dir = msc_test_tmpdir ();
+  CliRun run = cli ("phantom", "--seed=7", "--size=416x512", "--spacing=0.4", dir, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  cli_run_clear (&run);
+
+  const char *views[] = { "R_CC", "L_CC", "R_MLO", "L_MLO" };
+  for (guint i = 0; i < G_N_ELEMENTS (views); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("%s.dcm", views[i]);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      run = cli ("info", path, NULL);
+      g_assert_cmpint (run.status, ==, 0);
+      g_autoptr (JsonObject) info = parse_object (run.out);
+      g_assert_cmpint (json_object_get_int_member (info, "width"), ==, 416);
+      g_assert_cmpint (json_object_get_int_member (info, "height"), ==, 512);
+      g_autofree char *side = g_strndup (views[i], 1);
+      g_assert_cmpstr (json_object_get_string_member (info, "laterality"), ==, side);
+      g_assert_cmpstr (json_object_get_string_member (info, "view"), ==, views[i] + 2);
+      g_assert_cmpstr (json_object_get_string_member (info, "modality"), ==, "MG");
+      cli_run_clear (&run);
+    }
+
+  run = cli ("study", dir, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_auto (GStrv) lines = g_strsplit (g_strchomp (run.out), "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 1);
+  g_autoptr (JsonObject) study = parse_object (lines[0]);
+  JsonObject *slots = json_object_get_object_member (study, "slots");
+  const char *slot_names[] = { "R-CC", "L-CC", "R-MLO", "L-MLO" };
+  for (guint i = 0; i < G_N_ELEMENTS (slot_names); i++)
+    {
+      const char *path = json_object_get_string_member (slots, slot_names[i]);
+      g_assert_nonnull (path);
+      g_autofree char *base = g_path_get_basename (path);
+      g_autofree char *expected = g_strdup_printf ("%s.dcm", views[i]);
+      g_assert_cmpstr (base, ==, expected);
+    }
+  cli_run_clear (&run);
+}
+
+/* A PNG carries no laterality: info infers it and says so. */
+static void
+test_png_inferred_laterality (void)
+{
+  g_autofree char *right = msc_test_shared_path ("mias/images/mdb001.png");
+  if (right == NULL)
+    return;
+  g_autofree char *left = msc_test_shared_path ("mias/images/mdb002.png");
+  CliRun run = cli ("info", right, left, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_auto (GStrv) lines = g_strsplit (g_strchomp (run.out), "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 2);
+  g_autoptr (JsonObject) r = parse_object (lines[0]);
+  g_autoptr (JsonObject) l = parse_object (lines[1]);
+  g_assert_cmpstr (json_object_get_string_member (r, "laterality"), ==, "R");
+  g_assert_cmpstr (json_object_get_string_member (l, "laterality"), ==, "L");
+  g_assert_true (json_object_get_boolean_member (r, "laterality_inferred"));
+  g_assert_cmpstr (json_object_get_string_member (r, "format"), ==, "PNG");
+  cli_run_clear (&run);
+}
+
+/* A declared 65535 x 65535 image is refused with a message naming it. */
+static void
+test_too_large (void)
+{
+  g_autofree char *dir = msc_test_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, "huge.pgm", NULL);
+  g_file_set_contents (path, "P5\n65535 65535\n255\n\x01\x02", -1, NULL);
+  CliRun run = cli ("info", path, NULL);
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_true (g_str_has_prefix (run.err, path));
+  g_assert_nonnull (strstr (run.err, "65535"));
+  cli_run_clear (&run);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/cli/usage", test_usage);
+  g_test_add_func ("/cli/info/bad-files", test_info_bad_files);
+  g_test_add_func ("/cli/info/phi", test_info_phi);
+  g_test_add_func ("/cli/info/png-inferred-laterality", test_png_inferred_laterality);
+  g_test_add_func ("/cli/info/too-large", test_too_large);
+  g_test_add_func ("/cli/manifest", test_manifest);
+  g_test_add_func ("/cli/phantom-study", test_phantom_study);
+  return g_test_run ();
+}
