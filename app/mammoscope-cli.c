@@ -24,7 +24,7 @@ static int max_dimension;
 static const GOptionEntry common_entries[] = {
   { "max-dimension", 0, 0, G_OPTION_ARG_INT, &max_dimension,
     N_("Refuse images wider or taller than N pixels (default 16384)"), "N" },
-  { NULL }
+  G_OPTION_ENTRY_NULL
 };
 
 static MscLoadOptions
@@ -224,7 +224,7 @@ command_info (int argc, char **argv)
   const GOptionEntry entries[] = {
     { "phi", 0, 0, G_OPTION_ARG_NONE, &phi,
       N_("Also print patient identity fields (name, ID, birth date...)"), NULL },
-    { NULL }
+    G_OPTION_ENTRY_NULL
   };
   if (!parse_options (_("info FILE..."), _("Print one JSON object per image file."),
                       entries, &argc, &argv))
@@ -280,7 +280,7 @@ command_convert (int argc, char **argv)
       "stored|display" },
     { "window", 0, 0, G_OPTION_ARG_STRING, &window_text,
       N_("Display window instead of the first preset"), "CENTER,WIDTH" },
-    { NULL }
+    G_OPTION_ENTRY_NULL
   };
   if (!parse_options (_("convert IN OUT.png"), _("Convert an image to PNG."),
                       entries, &argc, &argv))
@@ -342,7 +342,7 @@ command_phantom (int argc, char **argv)
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, N_("Random seed (same seed, same study)"), "N" },
     { "size", 0, 0, G_OPTION_ARG_STRING, &size, N_("Columns x rows of each view (default 1664x2048)"), "WxH" },
     { "spacing", 0, 0, G_OPTION_ARG_DOUBLE, &spacing_mm, N_("Pixel spacing in mm (default 0.1)"), "MM" },
-    { NULL }
+    G_OPTION_ENTRY_NULL
   };
   if (!parse_options (_("phantom OUT_DIR"),
                       _("Write a synthetic four-view screening study with known lesions."),
