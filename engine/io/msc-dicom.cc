@@ -417,6 +417,7 @@ struct RawFrame {
   gpointer owned = NULL;
   guint shift = 0, bits = 16;
   gboolean is_signed = FALSE;
+  const char *note = NULL;              /* (nullable) what the decoder had to guess */
   ~RawFrame () { g_free (owned); }
 };
 
@@ -505,6 +506,8 @@ build_image (DcmDataset *ds, const Header &h, const RawFrame &f, const char *nam
     out[i] = (guint16) CLAMP (to_modality (m, stored_at (f, i)) - offset, 0.0, 65535.0);
   msc_image_set_value_offset (img, offset);
   fill_metadata (img, ds, name, h);
+  if (f.note != NULL)
+    msc_image_add_note (img, "%s", f.note);
   fill_windows (img, ds, offset);
   fill_voi_lut (img, ds, h.is_signed, offset);
   return (MscImage *) g_steal_pointer (&img);
@@ -576,11 +579,14 @@ decode_j2k (DcmPixelData *pd, const Header &h, const char *name, RawFrame *f, GE
       g_prefix_error (error, "%s: %s: ", name, msc_dicom_transfer_syntax_name (h.xfer_uid.c_str ()));
       return FALSE;
     }
-  /* J2K samples are right-aligned; trust the code stream's signedness, as
-   * writers get Pixel Representation wrong more often than the codec does. */
+  /* J2K samples are right-aligned. Some writers put signed values in a
+   * code stream marked unsigned (pydicom #1149); Pixel Representation
+   * decides, as in other readers, and the low Bits Stored are sign-extended. */
   f->shift = 0;
-  f->bits = MIN (h.bits_stored, precision);
-  f->is_signed = is_signed;
+  if (is_signed != h.is_signed)
+    f->note = is_signed ? _("JPEG 2000 samples are signed, Pixel Representation says unsigned")
+                        : _("JPEG 2000 samples are unsigned, Pixel Representation says signed");
+  (void) precision;
   return TRUE;
 }
 

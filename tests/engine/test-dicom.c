@@ -8,7 +8,7 @@
 #include "msc-dicom.h"
 #include "msc-test-util.h"
 
-#include <glib/gstdio.h>
+#include <stdio.h>
 #include <string.h>
 
 typedef struct {
