@@ -682,6 +682,60 @@ get_frame (DcmDataset *ds, const Header &h, const char *name, RawFrame *f, GErro
   return get_native (pd, h, name, f, error);
 }
 
+/* ---- a memory stream that DCMTK can reopen ---------------------------------- */
+
+/* DCMTK checks an element's length against the bytes left only when the
+ * stream can be reopened later for lazy loading; a plain buffer stream
+ * allocates whatever a corrupt length says (up to 4 GiB) before failing.
+ * This stream can be reopened at any offset of the caller's buffer, so
+ * memory behaves like a file. Not after a deflate filter: offsets then
+ * count inflated bytes (DCMTK's file streams make the same exception). */
+class MemoryFactory : public DcmInputStreamFactory
+{
+public:
+  MemoryFactory (const guint8 *data, gsize size, offile_off_t offset)
+    : data_ (data), size_ (size), offset_ ((gsize) offset) {}
+  DcmInputStream *create () const override;
+  DcmInputStreamFactory *clone () const override { return new MemoryFactory (*this); }
+  DcmInputStreamFactoryType ident () const override { return DFT_DcmInputFileStreamFactory; }
+
+private:
+  const guint8 *data_;
+  gsize size_, offset_;
+};
+
+class MemoryStream : public DcmInputBufferStream
+{
+public:
+  MemoryStream (const guint8 *data, gsize size) : data_ (data), size_ (size)
+  {
+    setBuffer (data, (offile_off_t) size);
+    setEos ();
+  }
+  OFCondition installCompressionFilter (E_StreamCompression type) override
+  {
+    filtered_ = TRUE;
+    return DcmInputBufferStream::installCompressionFilter (type);
+  }
+  DcmInputStreamFactory *newFactory () const override
+  {
+    if (filtered_ || tell () < 0 || (gsize) tell () > size_)
+      return NULL;
+    return new MemoryFactory (data_, size_, tell ());
+  }
+
+private:
+  const guint8 *data_;
+  gsize size_;
+  gboolean filtered_ = FALSE;
+};
+
+DcmInputStream *
+MemoryFactory::create () const
+{
+  return new MemoryStream (data_ + offset_, size_ - offset_);
+}
+
 /* ---- loading ----------------------------------------------------------------- */
 
 static gboolean
@@ -770,9 +824,7 @@ load_bytes (const guint8 *data, gsize size, const char *name,
       return NULL;
     }
   ensure_dcmtk ();
-  DcmInputBufferStream stream;
-  stream.setBuffer (data, (offile_off_t) size);
-  stream.setEos ();
+  MemoryStream stream (data, size);
   DcmFileFormat ff;
   ff.transferInit ();
   OFCondition cond = opts != NULL && opts->metadata_only
