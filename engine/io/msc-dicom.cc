@@ -586,7 +586,13 @@ decode_j2k (DcmPixelData *pd, const Header &h, const char *name, RawFrame *f, GE
   if (is_signed != h.is_signed)
     f->note = is_signed ? _("JPEG 2000 samples are signed, Pixel Representation says unsigned")
                         : _("JPEG 2000 samples are unsigned, Pixel Representation says signed");
-  (void) precision;
+  if (precision > h.bits_allocated)
+    {
+      g_set_error (error, MSC_IO_ERROR, MSC_IO_ERROR_INVALID,
+                   _("%s: JPEG 2000 samples have %u bits, Bits Allocated is %u"),
+                   name, precision, h.bits_allocated);
+      return FALSE;
+    }
   return TRUE;
 }
 
