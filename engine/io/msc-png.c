@@ -25,13 +25,19 @@
 
 static const guint8 png_signature[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
 
+/* libpng's error pointer, shared by reader and writer. */
+typedef struct {
+  char message[256];              /* the last error text */
+  gboolean idat_warning;          /* a warning about the pixel stream */
+} PngDiag;
+
 typedef struct {
   const char *name;
   const guint8 *data;
   gsize size, pos;
   guint max_dimension;
   gboolean truncated;             /* the read callback ran out of bytes */
-  char message[256];              /* libpng's last error text */
+  PngDiag diag;
   /* Owned; freed by reader_clear whether decoding finished or jumped out. */
   png_structp png;
   png_infop info;
@@ -44,15 +50,25 @@ typedef struct {
 static void
 on_png_error (png_structp png, png_const_charp message)
 {
-  char *buffer = png_get_error_ptr (png);
-  g_strlcpy (buffer, message, 256);
+  PngDiag *diag = png_get_error_ptr (png);
+  g_strlcpy (diag->message, message, sizeof diag->message);
   png_longjmp (png, 1);
 }
 
-/* Warnings concern ancillary data we ignore (gamma, ICC, text). */
+/* Most warnings concern ancillary data we ignore (gamma, ICC, text) and
+ * stay out of sight. libpng 1.6 also only warns about a bad zlib checksum
+ * or extra data at the end of IDAT, once every row is out: the pixels may
+ * then be wrong, so those end the load (png_chunk_warning prefixes the
+ * chunk name). */
 static void
 on_png_warning (png_structp png, png_const_charp message)
 {
+  PngDiag *diag = png_get_error_ptr (png);
+  if (g_str_has_prefix (message, "IDAT") && !diag->idat_warning)
+    {
+      diag->idat_warning = TRUE;
+      g_strlcpy (diag->message, message, sizeof diag->message);
+    }
   g_debug ("libpng: %s", message);
 }
 
@@ -176,7 +192,7 @@ read_pixels (PngReader *r, guint height, guint channels, guint depth, int passes
     convert_row (r, r->rows[y], y, channels, depth);
 }
 
-/* The only function that calls setjmp. Returns FALSE with r->message (a
+/* The only function that calls setjmp. Returns FALSE with r->diag (a
  * libpng error) or r->error (ours) set. */
 static gboolean
 decode (PngReader *r)
@@ -211,7 +227,7 @@ decode (PngReader *r)
   read_pixels (r, height, channels, depth, passes);
   /* Reads up to IEND so a damaged tail is caught as well. */
   png_read_end (r->png, NULL);
-  return TRUE;
+  return !r->diag.idat_warning;
 }
 
 static void
@@ -234,7 +250,7 @@ msc_png_load_bytes (const guint8 *data, gsize size, const char *name,
   if (!check_header (&r, error))
     return NULL;
 
-  r.png = png_create_read_struct (PNG_LIBPNG_VER_STRING, r.message, on_png_error, on_png_warning);
+  r.png = png_create_read_struct (PNG_LIBPNG_VER_STRING, &r.diag, on_png_error, on_png_warning);
   if (r.png)
     r.info = png_create_info_struct (r.png);
   if (r.png == NULL || r.info == NULL)
@@ -258,7 +274,7 @@ msc_png_load_bytes (const guint8 *data, gsize size, const char *name,
     g_set_error (error, MSC_IO_ERROR, MSC_IO_ERROR_TRUNCATED,
                  _("%s: PNG data ends early (file is %" G_GSIZE_FORMAT " bytes)"), name, size);
   else
-    g_set_error (error, MSC_IO_ERROR, MSC_IO_ERROR_INVALID, _("%s: corrupt PNG: %s"), name, r.message);
+    g_set_error (error, MSC_IO_ERROR, MSC_IO_ERROR_INVALID, _("%s: corrupt PNG: %s"), name, r.diag.message);
   reader_clear (&r);
   return image;
 }
@@ -315,7 +331,7 @@ typedef struct {
   guint width, height, bit_depth;
   const guint8 *pixels8;
   const guint16 *pixels16;
-  char message[256];
+  PngDiag diag;
   png_structp png;
   png_infop info;
   guint8 *row;                    /* big-endian row for 16-bit data */
@@ -387,7 +403,7 @@ write_png_fd (int fd, const char *path, PngWriter *w, GError **error)
       g_set_error (error, MSC_IO_ERROR, MSC_IO_ERROR_FAILED, "%s: %s", path, g_strerror (saved));
       return FALSE;
     }
-  w->png = png_create_write_struct (PNG_LIBPNG_VER_STRING, w->message, on_png_error, on_png_warning);
+  w->png = png_create_write_struct (PNG_LIBPNG_VER_STRING, &w->diag, on_png_error, on_png_warning);
   if (w->png)
     w->info = png_create_info_struct (w->png);
   gboolean ok = w->png && w->info && encode (w);
@@ -408,7 +424,7 @@ write_png_fd (int fd, const char *path, PngWriter *w, GError **error)
     g_set_error (error, MSC_IO_ERROR, MSC_IO_ERROR_FAILED, "%s: %s", path, g_strerror (saved));
   else
     g_set_error (error, MSC_IO_ERROR, MSC_IO_ERROR_FAILED, _("%s: cannot write PNG: %s"),
-                 path, w->message[0] ? w->message : _("libpng failed to start"));
+                 path, w->diag.message[0] ? w->diag.message : _("libpng failed to start"));
   return FALSE;
 }
 
