@@ -109,24 +109,26 @@ check_value (PgmCursor *c, guint32 value, guint32 maxval, gsize index, guint wid
   return FALSE;
 }
 
-/* P5: exactly one whitespace byte after maxval, then the raw samples. */
+/* P5: exactly one whitespace byte after maxval, then the raw samples.
+ * Checked before the image is allocated: a 40-byte file may declare
+ * 16384 x 16384 pixels. Returns the offset of the raster. */
 static gboolean
-read_raw (PgmCursor *c, guint16 *out, guint width, gsize n_pixels, guint32 maxval, GError **error)
+check_raw_size (PgmCursor *c, gsize n_pixels, guint32 maxval, gsize *start, GError **error)
 {
   gsize bytes_per_sample = maxval > 255 ? 2 : 1, needed;
-  if (!g_size_checked_mul (&needed, n_pixels, bytes_per_sample))
-    {
-      g_set_error (error, MSC_IO_ERROR, MSC_IO_ERROR_TOO_LARGE, _("%s: PGM is too large"), c->name);
-      return FALSE;
-    }
   if (c->pos < c->size && !g_ascii_isspace (c->data[c->pos]))
     {
       g_set_error (error, MSC_IO_ERROR, MSC_IO_ERROR_INVALID,
                    _("%s: PGM header must end with one whitespace byte"), c->name);
       return FALSE;
     }
-  gsize start = MIN (c->pos + 1, c->size);
-  gsize available = c->size - start;
+  if (!g_size_checked_mul (&needed, n_pixels, bytes_per_sample))
+    {
+      g_set_error (error, MSC_IO_ERROR, MSC_IO_ERROR_TOO_LARGE, _("%s: PGM is too large"), c->name);
+      return FALSE;
+    }
+  *start = MIN (c->pos + 1, c->size);
+  gsize available = c->size - *start;
   if (available < needed)
     {
       g_set_error (error, MSC_IO_ERROR, MSC_IO_ERROR_TRUNCATED,
@@ -134,10 +136,17 @@ read_raw (PgmCursor *c, guint16 *out, guint width, gsize n_pixels, guint32 maxva
                    c->name, available, needed);
       return FALSE;
     }
+  return TRUE;
+}
+
+static gboolean
+read_raw (PgmCursor *c, gsize start, guint16 *out, guint width, gsize n_pixels, guint32 maxval,
+          GError **error)
+{
   const guint8 *p = c->data + start;
   for (gsize i = 0; i < n_pixels; i++)
     {
-      guint32 value = bytes_per_sample == 2 ? ((guint32) p[2 * i] << 8 | p[2 * i + 1]) : p[i];
+      guint32 value = maxval > 255 ? ((guint32) p[2 * i] << 8 | p[2 * i + 1]) : p[i];
       if (!check_value (c, value, maxval, i, width, error))
         return FALSE;
       out[i] = (guint16) value;
@@ -145,7 +154,8 @@ read_raw (PgmCursor *c, guint16 *out, guint width, gsize n_pixels, guint32 maxva
   return TRUE;
 }
 
-/* P2: whitespace-separated decimal samples (comments tolerated). */
+/* P2: whitespace-separated decimal samples (comments tolerated). With
+ * out NULL it only validates and counts, for the message on short data. */
 static gboolean
 read_plain (PgmCursor *c, guint16 *out, guint width, gsize n_pixels, guint32 maxval, GError **error)
 {
@@ -165,9 +175,25 @@ read_plain (PgmCursor *c, guint16 *out, guint width, gsize n_pixels, guint32 max
         }
       if (!check_value (c, value, maxval, i, width, error))
         return FALSE;
-      out[i] = (guint16) value;
+      if (out)
+        out[i] = (guint16) value;
     }
   return TRUE;
+}
+
+/* Allocation waits until the data could hold the raster: P5 by its exact
+ * size, P2 by one digit and one separator per value. */
+static gboolean
+check_data_size (PgmCursor *c, gboolean raw, guint width, gsize n_pixels, guint32 maxval,
+                 gsize *raw_start, GError **error)
+{
+  if (raw)
+    return check_raw_size (c, n_pixels, maxval, raw_start, error);
+  if ((c->size - c->pos) / 2 + 1 >= n_pixels)
+    return TRUE;
+  /* Too short for n values: a dry run finds the first error to report. */
+  PgmCursor probe = *c;
+  return read_plain (&probe, NULL, width, n_pixels, maxval, error);
 }
 
 MscImage *
@@ -187,6 +213,15 @@ msc_pgm_load_bytes (const guint8 *data, gsize size, const char *name,
   if (!read_header (&c, max_dimension, &width, &height, &maxval, error))
     return NULL;
 
+  gsize n_pixels, raw_start = 0;
+  if (!g_size_checked_mul (&n_pixels, width, height))
+    {
+      g_set_error (error, MSC_IO_ERROR, MSC_IO_ERROR_TOO_LARGE, _("%s: PGM is too large"), name);
+      return NULL;
+    }
+  if (!check_data_size (&c, raw, width, n_pixels, maxval, &raw_start, error))
+    return NULL;
+
   g_autoptr (GError) local = NULL;
   g_autoptr (MscImage) image = msc_image_new (width, height, g_bit_storage (maxval), max_dimension, &local);
   if (image == NULL)
@@ -194,9 +229,8 @@ msc_pgm_load_bytes (const guint8 *data, gsize size, const char *name,
       g_set_error (error, MSC_IO_ERROR, local->code, "%s: %s", name, local->message);
       return NULL;
     }
-  gsize n_pixels = (gsize) width * height;   /* fits: msc_image_new checked it */
   guint16 *pixels = msc_image_get_pixels_mutable (image);
-  if (raw ? !read_raw (&c, pixels, width, n_pixels, maxval, error)
+  if (raw ? !read_raw (&c, raw_start, pixels, width, n_pixels, maxval, error)
           : !read_plain (&c, pixels, width, n_pixels, maxval, error))
     return NULL;
 
