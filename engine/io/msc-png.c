@@ -37,6 +37,7 @@ typedef struct {
   gsize size, pos;
   guint max_dimension;
   gboolean truncated;             /* the read callback ran out of bytes */
+  gboolean out_of_memory;         /* our pixel buffers could not be had */
   PngDiag diag;
   /* Owned; freed by reader_clear whether decoding finished or jumped out. */
   png_structp png;
@@ -173,7 +174,10 @@ read_pixels (PngReader *r, guint height, guint channels, guint depth, int passes
     {
       /* Row by row: a colour image never exists in memory as a whole. */
       if ((r->buffer = g_try_malloc (rowbytes)) == NULL)
-        png_error (r->png, "out of memory for one row");
+        {
+          r->out_of_memory = TRUE;
+          png_error (r->png, _("out of memory for one row"));
+        }
       for (guint y = 0; y < height; y++)
         {
           png_read_row (r->png, r->buffer, NULL);
@@ -183,7 +187,10 @@ read_pixels (PngReader *r, guint height, guint channels, guint depth, int passes
     }
   gsize total;
   if (!g_size_checked_mul (&total, rowbytes, height) || (r->buffer = g_try_malloc (total)) == NULL)
-    png_error (r->png, "out of memory for the interlaced image");
+    {
+      r->out_of_memory = TRUE;
+      png_error (r->png, _("out of memory for the interlaced image"));
+    }
   r->rows = g_new (png_bytep, height);
   for (guint y = 0; y < height; y++)
     r->rows[y] = r->buffer + (gsize) y * rowbytes;
@@ -270,6 +277,8 @@ msc_png_load_bytes (const guint8 *data, gsize size, const char *name,
     }
   else if (r.error)
     g_set_error (error, MSC_IO_ERROR, r.error->code, "%s: %s", name, r.error->message);
+  else if (r.out_of_memory)
+    g_set_error (error, MSC_IO_ERROR, MSC_IO_ERROR_TOO_LARGE, "%s: %s", name, r.diag.message);
   else if (r.truncated)
     g_set_error (error, MSC_IO_ERROR, MSC_IO_ERROR_TRUNCATED,
                  _("%s: PNG data ends early (file is %" G_GSIZE_FORMAT " bytes)"), name, size);

@@ -520,6 +520,7 @@ static void test_grey8_interlaced (void) { check_grey (8, PNG_INTERLACE_ADAM7, F
 static void test_grey16 (void) { check_grey (16, PNG_INTERLACE_NONE, FALSE); }
 static void test_grey16_interlaced (void) { check_grey (16, PNG_INTERLACE_ADAM7, TRUE); }
 static void test_grey8_trns (void) { check_grey (8, PNG_INTERLACE_NONE, TRUE); }
+static void test_grey2_trns (void) { check_grey (2, PNG_INTERLACE_NONE, TRUE); }
 
 /* ---- hostile input ------------------------------------------------------ */
 
@@ -736,6 +737,7 @@ main (int argc, char **argv)
   g_test_add_func ("/io/png/grey/4bit-interlaced", test_grey4);
   g_test_add_func ("/io/png/grey/8bit-interlaced", test_grey8_interlaced);
   g_test_add_func ("/io/png/grey/8bit-trns", test_grey8_trns);
+  g_test_add_func ("/io/png/grey/2bit-trns", test_grey2_trns);
   g_test_add_func ("/io/png/grey/16bit", test_grey16);
   g_test_add_func ("/io/png/grey/16bit-interlaced", test_grey16_interlaced);
   g_test_add_func ("/io/png/hostile/truncated-everywhere", test_truncated_everywhere);
