@@ -77,17 +77,14 @@ msc_display_default_window (const MscImage *image, MscWindow *out)
       *out = *msc_image_get_window (image, 0);
       return;
     }
-  const guint16 *pixels = msc_image_get_pixels (image);
-  gsize n = (gsize) msc_image_get_width (image) * msc_image_get_height (image);
-  guint16 lo = G_MAXUINT16, hi = 0;
-  for (gsize i = 0; i < n; i++)
-    {
-      lo = MIN (lo, pixels[i]);
-      hi = MAX (hi, pixels[i]);
-    }
+  /* No preset: show the whole stored range, so 8-bit PNGs and PGMs look
+   * exactly as written and nothing is hidden. LINEAR_EXACT over 0..top
+   * maps 0 to black and top to white. Contrast stretching is a viewer
+   * action, not a silent default. */
+  double top = (double) ((1u << msc_image_get_bits_stored (image)) - 1);
   *out = (MscWindow) {
-    .center = ((double) lo + hi) / 2.0,
-    .width = MAX ((double) hi - lo, 1.0),
+    .center = top / 2.0,
+    .width = MAX (top, 1.0),
     .function = MSC_VOI_LINEAR_EXACT,
     .explanation = NULL,
   };

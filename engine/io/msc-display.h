@@ -10,8 +10,9 @@
 
 G_BEGIN_DECLS
 
-/* The window a reader sees first: the image's first preset, else a
- * window spanning the stored values inside the image (min..max). */
+/* The window a reader sees first: the image's first preset, else
+ * LINEAR_EXACT over the whole stored range 0..2^bits_stored-1 (for 8-bit
+ * data: the identity). The explanation is borrowed from the image. */
 void    msc_display_default_window (const MscImage *image, MscWindow *out);
 
 /* Renders with window (NULL: the VOI LUT if the image has one and no
