@@ -189,7 +189,7 @@ checked_numel (gint64 a, gint64 b, gint64 c, gint64 d, gsize *out)
       || !g_size_checked_mul (&r, r, (gsize) c) || !g_size_checked_mul (&r, r, (gsize) d))
     return FALSE;
   gsize bytes;
-  if (!g_size_checked_mul (&bytes, r, sizeof (float)))
+  if (!g_size_checked_mul (&bytes, r, sizeof (float)) || bytes > G_MAXSSIZE)
     return FALSE;
   *out = r;
   return TRUE;

@@ -16,14 +16,16 @@ msc_dense_params_check (const MscDenseParams *p, GError **error)
                    ", out %" G_GINT64_FORMAT " must all be >= 1", p->n, p->in, p->out);
       return FALSE;
     }
-  /* Every dimension goes to cblas as int; every buffer must be addressable. */
+  /* Every dimension goes to cblas as int; every buffer must be addressable
+   * (bytes <= G_MAXSSIZE, as for any object). */
   if (p->n > G_MAXINT || p->in > G_MAXINT || p->out > G_MAXINT
       || !g_size_checked_mul (&a, (gsize) p->n, (gsize) p->in)
       || !g_size_checked_mul (&b, (gsize) p->out, (gsize) p->in)
       || !g_size_checked_mul (&c, (gsize) p->n, (gsize) p->out)
       || !g_size_checked_mul (&a, a, sizeof (float))
       || !g_size_checked_mul (&b, b, sizeof (float))
-      || !g_size_checked_mul (&c, c, sizeof (float)))
+      || !g_size_checked_mul (&c, c, sizeof (float))
+      || a > G_MAXSSIZE || b > G_MAXSSIZE || c > G_MAXSSIZE)
     {
       g_set_error (error, MSC_NN_ERROR, MSC_NN_ERROR_SHAPE,
                    "dense: sizes n %" G_GINT64_FORMAT ", in %" G_GINT64_FORMAT
