@@ -9,8 +9,10 @@
 # written by the C test (x, w, [b], dy; for conv2d_bn gamma, beta, mean,
 # var), "params" as in the C params struct, "bias" (bool), and optionally
 # "eps". Outputs y, dx, dw, [db] are written as raw float32 into "dir".
-# {"bench": case, "threads": t, "reps": r} times forward and backward on
-# random data instead and prints {"forward_s": .., "backward_s": ..}.
+# {"bench": [case, ...], "threads": t, "reps": r} times forward and
+# backward on random data instead and prints one line per case,
+# {"forward_s": .., "backward_s": ..} (best of reps). argv[1] may be the
+# JSON itself instead of a file name.
 import json
 import os
 import sys
@@ -87,9 +89,7 @@ def run_case(case):
         save(d, "db", b.grad)
 
 
-def bench(spec):
-    case = spec["bench"]
-    torch.set_num_threads(spec["threads"])
+def bench_one(case, reps):
     torch.manual_seed(0)
     xs, ws, bs = shapes(case)
     x = torch.randn(xs, requires_grad=True)
@@ -97,27 +97,38 @@ def bench(spec):
     b = torch.randn(bs, requires_grad=True)
     with torch.no_grad():
         apply(case, x, w, b)          # warm-up
-    reps = spec["reps"]
-    t0 = time.perf_counter()
+    fwd = float("inf")
     with torch.no_grad():
         for _ in range(reps):
-            y = apply(case, x, w, b)
-    fwd = (time.perf_counter() - t0) / reps
+            t0 = time.perf_counter()
+            apply(case, x, w, b)
+            fwd = min(fwd, time.perf_counter() - t0)
     y = apply(case, x, w, b)
     dy = torch.randn(y.shape)
     y.backward(dy)                    # warm-up
-    t0 = time.perf_counter()
+    bwd = float("inf")
     for _ in range(reps):
         x.grad = w.grad = b.grad = None
         y = apply(case, x, w, b)
+        t0 = time.perf_counter()
         y.backward(dy)
-    fb = (time.perf_counter() - t0) / reps
-    # Backward alone: forward+backward minus forward (autograd reruns forward).
-    print(json.dumps({"forward_s": fwd, "backward_s": max(fb - fwd, 0.0)}))
+        bwd = min(bwd, time.perf_counter() - t0)
+    return {"forward_s": fwd, "backward_s": bwd}
+
+
+def bench(spec):
+    # Best of reps, like the C side; backward timed alone (dx, dw, db).
+    torch.set_num_threads(spec["threads"])
+    for case in spec["bench"]:
+        print(json.dumps(bench_one(case, spec["reps"])), flush=True)
 
 
 def main():
-    text = open(sys.argv[1]).read() if len(sys.argv) > 1 else sys.stdin.read()
+    if len(sys.argv) > 1:
+        arg = sys.argv[1]
+        text = arg if arg.lstrip().startswith("{") else open(arg).read()
+    else:
+        text = sys.stdin.read()
     spec = json.loads(text)
     if "bench" in spec:
         bench(spec)
