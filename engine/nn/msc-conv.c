@@ -14,12 +14,27 @@
 #include "msc-nn-error.h"
 
 /* Geometry of one im2col/col2im: an image of c planes (h, w) seen by a
- * kernel (kh, kw) that produces (ho, wo) positions. Transposed conv reuses
- * it with the roles of input and output swapped. */
+ * kernel (kh, kw) that produces (ho, wo) positions, of which output rows
+ * [oh0, oh1) are in the column buffer (a tile). Transposed conv reuses it
+ * with the roles of input and output swapped. */
 typedef struct {
   gint64 c, h, w, ho, wo;
   gint64 kh, kw, sh, sw, ph, pw, dh, dw;
+  gint64 oh0, oh1;
 } Geom;
+
+/* Column tiles of about this many floats (1 MiB) stay in L2 between
+ * im2col writing them and sgemm reading them; a whole 512x512 image's
+ * columns (150 MB for 16 channels, 3x3) would make both memory-bound. */
+#define TILE_FLOATS (256 * 1024)
+
+/* Output rows per tile for k column rows of wo floats each, >= 1. */
+static gint64
+tile_rows (gint64 k, gint64 wo, gint64 ho)
+{
+  gint64 rows = TILE_FLOATS / MAX (k * wo, 1);
+  return CLAMP (rows, 1, ho);
+}
 
 /* Output columns ow whose input column ow * s + off lies in [0, w). */
 static void
@@ -48,7 +63,7 @@ im2col_task (guint c, gpointer data)
 {
   const ColJob *job = data;
   const Geom *g = job->g;
-  gint64 hw_out = g->ho * g->wo;
+  gint64 hw_out = (g->oh1 - g->oh0) * g->wo;
   const float *x = job->img + (gint64) c * g->h * g->w;
 
   for (gint64 ki = 0; ki < g->kh; ki++)
@@ -57,9 +72,9 @@ im2col_task (guint c, gpointer data)
         float *row = job->col + ((gint64) c * g->kh * g->kw + ki * g->kw + kj) * hw_out;
         gint64 off = kj * g->dw - g->pw, lo, hi;
         valid_range (off, g->sw, g->w, g->wo, &lo, &hi);
-        for (gint64 oh = 0; oh < g->ho; oh++)
+        for (gint64 oh = g->oh0; oh < g->oh1; oh++)
           {
-            float *dst = row + oh * g->wo;
+            float *dst = row + (oh - g->oh0) * g->wo;
             gint64 ih = oh * g->sh - g->ph + ki * g->dh;
             if (ih < 0 || ih >= g->h)
               {
@@ -86,7 +101,7 @@ col2im_task (guint c, gpointer data)
 {
   const ColJob *job = data;
   const Geom *g = job->g;
-  gint64 hw_out = g->ho * g->wo;
+  gint64 hw_out = (g->oh1 - g->oh0) * g->wo;
   float *x = job->img_out + (gint64) c * g->h * g->w;
 
   for (gint64 ki = 0; ki < g->kh; ki++)
@@ -95,12 +110,12 @@ col2im_task (guint c, gpointer data)
         const float *row = job->col_in + ((gint64) c * g->kh * g->kw + ki * g->kw + kj) * hw_out;
         gint64 off = kj * g->dw - g->pw, lo, hi;
         valid_range (off, g->sw, g->w, g->wo, &lo, &hi);
-        for (gint64 oh = 0; oh < g->ho; oh++)
+        for (gint64 oh = g->oh0; oh < g->oh1; oh++)
           {
             gint64 ih = oh * g->sh - g->ph + ki * g->dh;
             if (ih < 0 || ih >= g->h)
               continue;
-            const float *src = row + oh * g->wo;
+            const float *src = row + (oh - g->oh0) * g->wo;
             float *xr = x + ih * g->w;
             for (gint64 ow = lo; ow < hi; ow++)
               xr[ow * g->sw + off] += src[ow];
@@ -108,7 +123,7 @@ col2im_task (guint c, gpointer data)
       }
 }
 
-/* img: (g->c, h, w) -> col: (c kh kw, ho wo). */
+/* img: (g->c, h, w) -> col: (c kh kw, (oh1 - oh0) wo). */
 static void
 im2col (const Geom *g, const float *img, float *col, MscThreadPool *pool)
 {
@@ -296,7 +311,8 @@ msc_conv2d_scratch_floats (const MscConv2dParams *p)
   if (is_depthwise (p) || is_pointwise (p))
     return 0;
   msc_conv2d_output_hw (p, &h_out, &w_out);
-  return (gsize) (p->c_in / p->groups * p->kh * p->kw * h_out * w_out);
+  gint64 k = p->c_in / p->groups * p->kh * p->kw;
+  return (gsize) (k * tile_rows (k, w_out, h_out) * w_out);
 }
 
 static Geom
@@ -308,6 +324,8 @@ conv_geom (const MscConv2dParams *p)
     .ph = p->pad_h, .pw = p->pad_w, .dh = p->dil_h, .dw = p->dil_w,
   };
   msc_conv2d_output_hw (p, &g.ho, &g.wo);
+  g.oh0 = 0;
+  g.oh1 = g.ho;
   return g;
 }
 
@@ -431,22 +449,31 @@ msc_conv2d_forward (const MscConv2dParams *p, const float *x, const float *w, co
       msc_thread_pool_run (pool, (guint) p->c_in, dw_forward_task, &job);
       return;
     }
+  gint64 rows = tile_rows (k, g.wo, g.ho);
   for (gint64 n = 0; n < p->n; n++)
     for (gint64 grp = 0; grp < p->groups; grp++)
       {
         const float *xg = x + (n * p->c_in + grp * cg) * hw_in;
+        const float *wg = w + grp * cog * k;
         float *yg = y + (n * p->c_out + grp * cog) * hw_out;
-        const float *col = xg;    /* 1x1 stride 1: x_g (cg, hw) is the column matrix */
         if (b)
           fill_bias (yg, b + grp * cog, cog, hw_out);
-        if (!is_pointwise (p))
+        if (is_pointwise (p))
           {
-            im2col (&g, xg, scratch, pool);
-            col = scratch;
+            /* y_g (cog, hw) = w_g (cog, cg) x_g (cg, hw): x_g is the column matrix */
+            msc_sgemm (FALSE, FALSE, cog, hw_out, k, 1.0f, wg, k, xg, hw_out,
+                       b ? 1.0f : 0.0f, yg, hw_out);
+            continue;
           }
-        /* y_g (cog, hw_out) = w_g (cog, k) col (k, hw_out) [+ bias] */
-        msc_sgemm (FALSE, FALSE, cog, hw_out, k, 1.0f, w + grp * cog * k, k,
-                   col, hw_out, b ? 1.0f : 0.0f, yg, hw_out);
+        for (g.oh0 = 0; g.oh0 < g.ho; g.oh0 += rows)
+          {
+            g.oh1 = MIN (g.oh0 + rows, g.ho);
+            gint64 cols = (g.oh1 - g.oh0) * g.wo;
+            im2col (&g, xg, scratch, pool);
+            /* y_g[:, tile] (cog, cols) = w_g (cog, k) col (k, cols) [+ bias] */
+            msc_sgemm (FALSE, FALSE, cog, cols, k, 1.0f, wg, k, scratch, cols,
+                       b ? 1.0f : 0.0f, yg + g.oh0 * g.wo, hw_out);
+          }
       }
 }
 
@@ -465,6 +492,7 @@ msc_conv2d_backward (const MscConv2dParams *p, const float *x, const float *w, c
         msc_thread_pool_run (pool, (guint) p->c_in, dw_backward_task, &job);
       return;
     }
+  gint64 rows = tile_rows (k, g.wo, g.ho);
   if (db)
     bias_grad (db, dy, p->n, p->c_out, hw_out);
   for (gint64 n = 0; n < p->n; n++)
@@ -484,19 +512,25 @@ msc_conv2d_backward (const MscConv2dParams *p, const float *x, const float *w, c
                          1.0f, dx + (n * p->c_in + grp * cg) * hw_in, hw_in);
             continue;
           }
-        if (dw)
+        for (g.oh0 = 0; g.oh0 < g.ho; g.oh0 += rows)
           {
-            /* dw_g (cog, k) += dy_g (cog, hw_out) col^T (hw_out, k) */
-            im2col (&g, xg, scratch, pool);
-            msc_sgemm (FALSE, TRUE, cog, k, hw_out, 1.0f, dyg, hw_out, scratch, hw_out,
-                       1.0f, dw + grp * cog * k, k);
-          }
-        if (dx)
-          {
-            /* dcol (k, hw_out) = w_g^T (k, cog) dy_g, scattered back into dx */
-            msc_sgemm (TRUE, FALSE, k, hw_out, cog, 1.0f, wg, k, dyg, hw_out,
-                       0.0f, scratch, hw_out);
-            col2im (&g, scratch, dx + (n * p->c_in + grp * cg) * hw_in, pool);
+            g.oh1 = MIN (g.oh0 + rows, g.ho);
+            gint64 cols = (g.oh1 - g.oh0) * g.wo;
+            const float *dyt = dyg + g.oh0 * g.wo;
+            if (dw)
+              {
+                /* dw_g (cog, k) += dy_g[:, tile] (cog, cols) col^T (cols, k) */
+                im2col (&g, xg, scratch, pool);
+                msc_sgemm (FALSE, TRUE, cog, k, cols, 1.0f, dyt, hw_out, scratch, cols,
+                           1.0f, dw + grp * cog * k, k);
+              }
+            if (dx)
+              {
+                /* dcol (k, cols) = w_g^T (k, cog) dy_g[:, tile], scattered into dx */
+                msc_sgemm (TRUE, FALSE, k, cols, cog, 1.0f, wg, k, dyt, hw_out,
+                           0.0f, scratch, cols);
+                col2im (&g, scratch, dx + (n * p->c_in + grp * cg) * hw_in, pool);
+              }
           }
       }
 }
@@ -600,6 +634,8 @@ tconv_geom (const MscConvTranspose2dParams *p)
     .ph = p->pad_h, .pw = p->pad_w, .dh = p->dil_h, .dw = p->dil_w,
   };
   msc_conv_transpose2d_output_hw (p, &g.h, &g.w);
+  g.oh0 = 0;
+  g.oh1 = g.ho;
   return g;
 }
 
