@@ -303,6 +303,50 @@ is_pointwise (const MscConv2dParams *p)
          && p->pad_h == 0 && p->pad_w == 0;
 }
 
+/* With stride 1, dx is itself a convolution: of dy, padded by
+ * dil (k - 1) - pad, with the kernel flipped and its in/out channels
+ * swapped. That GEMM is shaped like forward's and needs no col2im scatter,
+ * which is much faster than W^T dY when there are few output channels. */
+static gboolean
+dx_by_flipped_conv (const MscConv2dParams *p)
+{
+  return p->stride_h == 1 && p->stride_w == 1
+         && p->pad_h <= p->dil_h * (p->kh - 1) && p->pad_w <= p->dil_w * (p->kw - 1);
+}
+
+/* dx_g (cg, h_in, w_in) += conv (dy_g, flip (w_g)); scratch holds the
+ * flipped weights (cg, cog kh kw) and then a column tile of dy. */
+static void
+dx_flipped (const MscConv2dParams *p, const Geom *g, const float *wg, const float *dyg,
+            float *dxg, float *scratch, MscThreadPool *pool)
+{
+  gint64 cg = p->c_in / p->groups, cog = p->c_out / p->groups;
+  gint64 khw = p->kh * p->kw, kt = cog * khw, hw_in = p->h_in * p->w_in;
+  float *wt = scratch, *col = scratch + cg * kt;
+  Geom gt = {
+    .c = cog, .h = g->ho, .w = g->wo, .ho = p->h_in, .wo = p->w_in,
+    .kh = p->kh, .kw = p->kw, .sh = 1, .sw = 1,
+    .ph = p->dil_h * (p->kh - 1) - p->pad_h, .pw = p->dil_w * (p->kw - 1) - p->pad_w,
+    .dh = p->dil_h, .dw = p->dil_w,
+  };
+  gint64 rows = tile_rows (kt, gt.wo, gt.ho);
+
+  /* wt[ci][co][ki][kj] = wg[co][ci][kh-1-ki][kw-1-kj] */
+  for (gint64 co = 0; co < cog; co++)
+    for (gint64 ci = 0; ci < cg; ci++)
+      for (gint64 t = 0; t < khw; t++)
+        wt[ci * kt + co * khw + t] = wg[(co * cg + ci) * khw + (khw - 1 - t)];
+  for (gt.oh0 = 0; gt.oh0 < gt.ho; gt.oh0 += rows)
+    {
+      gt.oh1 = MIN (gt.oh0 + rows, gt.ho);
+      gint64 cols = (gt.oh1 - gt.oh0) * gt.wo;
+      im2col (&gt, dyg, col, pool);
+      /* dx_g[:, tile] (cg, cols) += wt (cg, kt) col (kt, cols) */
+      msc_sgemm (FALSE, FALSE, cg, cols, kt, 1.0f, wt, kt, col, cols,
+                 1.0f, dxg + gt.oh0 * gt.wo, hw_in);
+    }
+}
+
 gsize
 msc_conv2d_scratch_floats (const MscConv2dParams *p)
 {
@@ -312,7 +356,13 @@ msc_conv2d_scratch_floats (const MscConv2dParams *p)
     return 0;
   msc_conv2d_output_hw (p, &h_out, &w_out);
   gint64 k = p->c_in / p->groups * p->kh * p->kw;
-  return (gsize) (k * tile_rows (k, w_out, h_out) * w_out);
+  gsize fwd = (gsize) (k * tile_rows (k, w_out, h_out) * w_out);
+  if (!dx_by_flipped_conv (p))
+    return fwd;
+  /* Backward's dx: the flipped weights of a group, then dy's column tile. */
+  gint64 kt = p->c_out / p->groups * p->kh * p->kw;
+  gsize bwd = (gsize) (p->c_in / p->groups * kt + kt * tile_rows (kt, p->w_in, p->h_in) * p->w_in);
+  return MAX (fwd, bwd);
 }
 
 static Geom
@@ -493,6 +543,7 @@ msc_conv2d_backward (const MscConv2dParams *p, const float *x, const float *w, c
       return;
     }
   gint64 rows = tile_rows (k, g.wo, g.ho);
+  gboolean flip = dx_by_flipped_conv (p);
   if (db)
     bias_grad (db, dy, p->n, p->c_out, hw_out);
   for (gint64 n = 0; n < p->n; n++)
@@ -524,7 +575,7 @@ msc_conv2d_backward (const MscConv2dParams *p, const float *x, const float *w, c
                 msc_sgemm (FALSE, TRUE, cog, k, cols, 1.0f, dyt, hw_out, scratch, cols,
                            1.0f, dw + grp * cog * k, k);
               }
-            if (dx)
+            if (dx && !flip)
               {
                 /* dcol (k, cols) = w_g^T (k, cog) dy_g[:, tile], scattered into dx */
                 msc_sgemm (TRUE, FALSE, k, cols, cog, 1.0f, wg, k, dyt, hw_out,
@@ -532,6 +583,8 @@ msc_conv2d_backward (const MscConv2dParams *p, const float *x, const float *w, c
                 col2im (&g, scratch, dx + (n * p->c_in + grp * cg) * hw_in, pool);
               }
           }
+        if (dx && flip)
+          dx_flipped (p, &g, wg, dyg, dx + (n * p->c_in + grp * cg) * hw_in, scratch, pool);
       }
 }
 

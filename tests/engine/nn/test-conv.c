@@ -30,8 +30,12 @@ static const ConvCase cases[] = {
   { "1x1-stride2-pad", { 1, 4, 7, 7, 3, 1, 1, 2, 2, 1, 1, 1, 1, 1 }, TRUE },
   { "nonsquare", { 1, 2, 6, 9, 3, 2, 5, 1, 2, 1, 2, 1, 1, 1 }, TRUE },
   { "batch3", { 3, 2, 5, 5, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1 }, FALSE },
+  /* Padding beyond dil (k - 1): dx cannot be a flipped conv, col2im instead. */
+  { "overpadded", { 1, 2, 4, 5, 3, 3, 3, 1, 1, 3, 2, 1, 1, 1 }, TRUE },
   /* K = 576 column rows of 300: one output row per column tile, 5 tiles. */
   { "tiled", { 1, 64, 5, 300, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1 }, TRUE },
+  /* The same for backward's dx (576 rows of dy columns), forward in one tile. */
+  { "tiled-dx", { 1, 2, 5, 300, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1 }, TRUE },
 };
 
 /* Buffers of one case, filled deterministically. */
