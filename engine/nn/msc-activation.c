@@ -3,6 +3,7 @@
  */
 #include "msc-activation.h"
 #include "msc-nn-error.h"
+#include "msc-tensor.h"
 
 #include <math.h>
 
@@ -70,6 +71,12 @@ msc_softmax_check (const MscSoftmaxParams *p, GError **error)
                      ", %" G_GINT64_FORMAT ") has a dimension < 1", p->n, p->c, p->h, p->w);
         return FALSE;
       }
+  gint64 numel;
+  if (!msc_shape_numel (shape, 4, &numel))
+    {
+      g_set_error (error, MSC_NN_ERROR, MSC_NN_ERROR_SHAPE, "softmax: shape too large");
+      return FALSE;
+    }
   return TRUE;
 }
 

@@ -3,6 +3,7 @@
  */
 #include "msc-elementwise.h"
 #include "msc-nn-error.h"
+#include "msc-tensor.h"
 
 static gboolean
 check_dims (const char *op, const gint64 *dims, int n_dims, GError **error)
@@ -14,6 +15,12 @@ check_dims (const char *op, const gint64 *dims, int n_dims, GError **error)
                      "%s: dimension %d is %" G_GINT64_FORMAT ", must be >= 1", op, i, dims[i]);
         return FALSE;
       }
+  gint64 numel;
+  if (!msc_shape_numel (dims, (guint) n_dims, &numel))
+    {
+      g_set_error (error, MSC_NN_ERROR, MSC_NN_ERROR_SHAPE, "%s: shape too large", op);
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -112,6 +119,16 @@ msc_concat_check (const MscConcatParams *p, GError **error)
                      "concat: input %u has %" G_GINT64_FORMAT " channels, must be >= 1", i, p->channels[i]);
         return FALSE;
       }
+  gint64 c_out = 0, numel;
+  for (guint i = 0; i < p->k; i++)
+    if (__builtin_add_overflow (c_out, p->channels[i], &c_out))
+      break;
+  gint64 out_shape[] = { p->n, c_out, p->h, p->w };
+  if (!msc_shape_numel (out_shape, 4, &numel))
+    {
+      g_set_error (error, MSC_NN_ERROR, MSC_NN_ERROR_SHAPE, "concat: output shape too large");
+      return FALSE;
+    }
   return TRUE;
 }
 

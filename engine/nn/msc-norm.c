@@ -4,6 +4,7 @@
  */
 #include "msc-norm.h"
 #include "msc-nn-error.h"
+#include "msc-tensor.h"
 
 #include <math.h>
 
@@ -20,7 +21,7 @@ check_nchw (const char *op, gint64 n, gint64 c, gint64 h, gint64 w, float eps, G
                      ", %" G_GINT64_FORMAT ") has a dimension < 1", op, n, c, h, w);
         return FALSE;
       }
-  if (__builtin_mul_overflow (n * c, h * w, &numel) || numel > G_MAXINT64 / 4)
+  if (!msc_shape_numel (d, 4, &numel) || numel > G_MAXINT64 / 4)
     {
       g_set_error (error, MSC_NN_ERROR, MSC_NN_ERROR_SHAPE, "%s: shape too large", op);
       return FALSE;
@@ -56,7 +57,7 @@ msc_batch_norm_check (const MscBatchNormParams *p, gboolean training, GError **e
 }
 
 gsize
-msc_batch_norm_saved_floats (const MscBatchNormParams *p)
+msc_batch_norm_scratch_floats (const MscBatchNormParams *p)
 {
   return (gsize) (2 * p->c);
 }
@@ -220,7 +221,7 @@ msc_group_norm_check (const MscGroupNormParams *p, GError **error)
 }
 
 gsize
-msc_group_norm_saved_floats (const MscGroupNormParams *p)
+msc_group_norm_scratch_floats (const MscGroupNormParams *p)
 {
   return (gsize) (2 * p->n * p->groups);
 }

@@ -18,8 +18,9 @@ typedef struct {
 /* training: batch statistics need N * H * W >= 2 values per channel (the
  * unbiased variance of one value is undefined; PyTorch refuses it too). */
 gboolean msc_batch_norm_check          (const MscBatchNormParams *p, gboolean training, GError **error);
-/* Floats of `saved` for training forward/backward: mean and 1/std, (2, C). */
-gsize    msc_batch_norm_saved_floats   (const MscBatchNormParams *p);
+/* Floats of `saved` (the README's scratch: written by the training forward,
+ * read by its backward): mean and 1/std per channel, (2, C). */
+gsize    msc_batch_norm_scratch_floats   (const MscBatchNormParams *p);
 
 /* Normalises with the biased batch variance and updates running_mean and
  * running_var (either may be NULL) with the UNBIASED variance, as PyTorch
@@ -48,8 +49,9 @@ typedef struct {
 } MscGroupNormParams;
 
 gboolean msc_group_norm_check        (const MscGroupNormParams *p, GError **error);
-/* Floats of `saved`: mean and 1/std per (image, group), (2, N, G). */
-gsize    msc_group_norm_saved_floats (const MscGroupNormParams *p);
+/* Floats of `saved` (forward writes, backward reads): mean and 1/std per
+ * (image, group), (2, N, G). */
+gsize    msc_group_norm_scratch_floats (const MscGroupNormParams *p);
 void     msc_group_norm_forward      (const MscGroupNormParams *p, const float *x,
                                       const float *gamma, const float *beta, float *y, float *saved);
 void     msc_group_norm_backward     (const MscGroupNormParams *p, const float *x,

@@ -4,6 +4,7 @@
  */
 #include "msc-pool.h"
 #include "msc-nn-error.h"
+#include "msc-tensor.h"
 
 #include <math.h>
 
@@ -18,6 +19,12 @@ msc_pool2d_check (const MscPool2dParams *p, GError **error)
                      "pool2d: input dimension %d is %" G_GINT64_FORMAT ", must be >= 1", i, d[i]);
         return FALSE;
       }
+  gint64 numel;
+  if (!msc_shape_numel (d, 4, &numel) || p->h + 2 * (gint64) p->ph > G_MAXINT32 || p->w + 2 * (gint64) p->pw > G_MAXINT32)
+    {
+      g_set_error (error, MSC_NN_ERROR, MSC_NN_ERROR_SHAPE, "pool2d: input shape too large");
+      return FALSE;
+    }
   if (p->kh < 1 || p->kw < 1 || p->sh < 1 || p->sw < 1 || p->ph < 0 || p->pw < 0)
     {
       g_set_error (error, MSC_NN_ERROR, MSC_NN_ERROR_INVALID,
@@ -172,6 +179,12 @@ msc_global_avg_pool_check (const MscGlobalPoolParams *p, GError **error)
                      "global avg pool: input dimension %d is %" G_GINT64_FORMAT ", must be >= 1", i, d[i]);
         return FALSE;
       }
+  gint64 numel;
+  if (!msc_shape_numel (d, 4, &numel))
+    {
+      g_set_error (error, MSC_NN_ERROR, MSC_NN_ERROR_SHAPE, "global avg pool: input shape too large");
+      return FALSE;
+    }
   return TRUE;
 }
 

@@ -4,6 +4,7 @@
  */
 #include "msc-resize.h"
 #include "msc-nn-error.h"
+#include "msc-tensor.h"
 
 typedef struct {
   gint64 i0, i1;          /* source indices, i1 = i0 or i0 + 1 */
@@ -41,6 +42,13 @@ msc_resize_check (const MscResizeParams *p, GError **error)
                      "bilinear resize: %s is %" G_GINT64_FORMAT ", must be >= 1", names[i], d[i]);
         return FALSE;
       }
+  gint64 in_shape[] = { p->n, p->c, p->in_h, p->in_w }, out_shape[] = { p->n, p->c, p->out_h, p->out_w };
+  gint64 numel;
+  if (!msc_shape_numel (in_shape, 4, &numel) || !msc_shape_numel (out_shape, 4, &numel))
+    {
+      g_set_error (error, MSC_NN_ERROR, MSC_NN_ERROR_SHAPE, "bilinear resize: shape too large");
+      return FALSE;
+    }
   return TRUE;
 }
 

@@ -266,6 +266,11 @@ test_bad_params (void)
   g_assert_error (error, MSC_NN_ERROR, MSC_NN_ERROR_SHAPE);
   g_assert_nonnull (strstr (error->message, "input 1"));
   g_clear_error (&error);
+  gint64 huge[] = { G_MAXINT64 / 2, G_MAXINT64 / 2 };
+  cp.channels = huge;
+  g_assert_false (msc_concat_check (&cp, &error));
+  g_assert_error (error, MSC_NN_ERROR, MSC_NN_ERROR_SHAPE);
+  g_clear_error (&error);
   cp.k = 0;
   g_assert_false (msc_concat_check (&cp, &error));
   g_assert_error (error, MSC_NN_ERROR, MSC_NN_ERROR_INVALID);

@@ -204,8 +204,13 @@ test_bad_params (void)
   g_assert_false (msc_group_norm_check (&gn, &error));
   g_clear_error (&error);
   gn.groups = 3;
+  gn.h = G_MAXINT64 / 8;
+  g_assert_false (msc_group_norm_check (&gn, &error));
+  g_assert_error (error, MSC_NN_ERROR, MSC_NN_ERROR_SHAPE);
+  g_clear_error (&error);
+  gn.h = 4;
   g_assert_true (msc_group_norm_check (&gn, &error));
-  g_assert_cmpuint (msc_group_norm_saved_floats (&gn), ==, 12);
+  g_assert_cmpuint (msc_group_norm_scratch_floats (&gn), ==, 12);
 }
 
 int

@@ -112,6 +112,10 @@ test_bad_shape (void)
   g_assert_false (msc_resize_check (&p, &error));
   g_assert_error (error, MSC_NN_ERROR, MSC_NN_ERROR_SHAPE);
   g_assert_nonnull (strstr (error->message, "out_h"));
+  g_clear_error (&error);
+  MscResizeParams huge = { 1 << 20, 1 << 20, 1 << 20, 1 << 20, 4, 4 };
+  g_assert_false (msc_resize_check (&huge, &error));
+  g_assert_error (error, MSC_NN_ERROR, MSC_NN_ERROR_SHAPE);
 }
 
 int
