@@ -64,8 +64,15 @@ test_torch (void)
   msc_torch_ref_case (ref, "cosine", "sched",
                       "{\"kind\": \"cosine\", \"base_lr\": 0.1, \"t_max\": 8, \"eta_min\": 0.001, \"epochs\": 9}", "");
   msc_torch_ref_input (ref, "unused", &dummy, one, 1);
+  float clip_g[NP];
+  msc_gradcheck_fill_uniform (clip_g, NP, -1.0f, 1.0f, 3);
+  msc_torch_ref_case (ref, "clip", "clip", "{\"max_norm\": 0.5}", "");
+  msc_torch_ref_input (ref, "g", clip_g, ps, 1);
   if (!msc_torch_ref_run (ref))
     return;
+  float norm = (float) msc_clip_grad_norm (clip_g, NP, NULL, 0.5);
+  msc_torch_ref_compare (ref, "clip", "g", clip_g, NP, 1e-5);
+  msc_torch_ref_compare (ref, "clip", "norm", &norm, 1, 1e-5);
   for (guint k = 0; k < G_N_ELEMENTS (opt_cases); k++)
     {
       float p[NP];

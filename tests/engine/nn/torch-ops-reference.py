@@ -75,6 +75,14 @@ def run_sched(case, out):
     out["lr"] = torch.tensor(lrs, dtype=torch.float64)
 
 
+def run_clip(case, inp, out):
+    p = torch.nn.Parameter(torch.zeros_like(inp["g"]))
+    p.grad = inp["g"].clone()
+    norm = torch.nn.utils.clip_grad_norm_([p], case["params"]["max_norm"])
+    out["g"] = p.grad
+    out["norm"] = norm.reshape(1)
+
+
 def forward(op, pr, v):
     x = v.get("x")
     if op == "relu":
@@ -134,6 +142,8 @@ def main():
             run_optim(case, inp, out)
         elif op == "sched":
             run_sched(case, out)
+        elif op == "clip":
+            run_clip(case, inp, out)
         else:
             for name in case["grads"]:
                 inp[name].requires_grad_(True)
