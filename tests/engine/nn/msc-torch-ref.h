@@ -41,7 +41,7 @@ msc_torch_ref_free (MscTorchRef *r)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MscTorchRef, msc_torch_ref_free)
 
 static G_GNUC_UNUSED void
-close_case (MscTorchRef *r)
+msc_torch_ref_close_case (MscTorchRef *r)
 {
   if (r->n_cases > 0)
     g_string_append (r->json, "}}");
@@ -52,7 +52,7 @@ close_case (MscTorchRef *r)
 static G_GNUC_UNUSED void
 msc_torch_ref_case (MscTorchRef *r, const char *id, const char *op, const char *params, const char *grads)
 {
-  close_case (r);
+  msc_torch_ref_close_case (r);
   g_string_append_printf (r->json, "%s\n{\"id\": \"%s\", \"op\": \"%s\", \"params\": %s, \"grads\": [",
                           r->n_cases ? "," : "", id, op, params);
   g_auto (GStrv) names = g_strsplit (grads, ",", -1);
@@ -90,7 +90,7 @@ static G_GNUC_UNUSED gboolean
 msc_torch_ref_run (MscTorchRef *r)
 {
   g_autoptr (GError) error = NULL;
-  close_case (r);
+  msc_torch_ref_close_case (r);
   g_string_append (r->json, "]}\n");
   g_autofree char *spec = g_build_filename (r->dir, "spec.json", NULL);
   g_file_set_contents (spec, r->json->str, -1, &error);
