@@ -305,6 +305,21 @@ fill_windows (MscImage *img, DcmItem *ds, double offset)
     }
 }
 
+/* One LUT Descriptor value as its 16 bits. PS3.3 allows VR US or SS for
+ * the descriptor (SS when the pixels are signed), and DCMTK's getUint16
+ * refuses an SS element, which made such LUTs vanish without a note. */
+static gboolean
+get_descriptor (DcmItem *item, unsigned long pos, Uint16 *value)
+{
+  if (item->findAndGetUint16 (DCM_LUTDescriptor, *value, pos).good ())
+    return TRUE;
+  Sint16 s = 0;
+  if (item->findAndGetSint16 (DCM_LUTDescriptor, s, pos).bad ())
+    return FALSE;
+  *value = (Uint16) s;
+  return TRUE;
+}
+
 /* A LUT Descriptor + LUT Data pair (PS3.3 C.11.1/C.11.2): entries
  * (0 means 65536), first mapped value (signed when the pixels are), bits. */
 static MscVoiLut *
@@ -313,9 +328,8 @@ read_lut (DcmItem *item, gboolean is_signed)
   Uint16 n16 = 0, first16 = 0, bits = 0;
   const Uint16 *data = NULL;
   unsigned long count = 0;
-  if (item->findAndGetUint16 (DCM_LUTDescriptor, n16, 0).bad () ||
-      item->findAndGetUint16 (DCM_LUTDescriptor, first16, 1).bad () ||
-      item->findAndGetUint16 (DCM_LUTDescriptor, bits, 2).bad () ||
+  if (!get_descriptor (item, 0, &n16) || !get_descriptor (item, 1, &first16) ||
+      !get_descriptor (item, 2, &bits) ||
       item->findAndGetUint16Array (DCM_LUTData, data, &count).bad () || data == NULL)
     return NULL;
   guint n = n16 == 0 ? 65536 : n16;
