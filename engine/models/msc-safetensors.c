@@ -140,15 +140,18 @@ load_element (const guint8 *p, const char *dtype)
 
 /* ---- header ------------------------------------------------------------ */
 
-/* json-glib keeps the last of duplicate members silently, so the top-level
- * keys are counted on the raw text (already known to be valid JSON).
- * Returns the first duplicate raw key (transfer full), or NULL. */
+/* json-glib keeps the last of duplicate members silently and ignores text
+ * after the first value, so the top level is scanned on the raw text
+ * (already known to be valid JSON). Returns the first duplicate raw key
+ * (transfer full) or NULL; *n_keys counts distinct raw keys and *end is
+ * the offset just past the closing brace. */
 static char *
-find_duplicate_key (const char *text, gsize len, guint expected, gboolean *mismatch)
+scan_top_level (const char *text, gsize len, guint *n_keys, gsize *end)
 {
   g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   int depth = 0;
   gboolean expect_key = FALSE;
+  *end = len;
   for (gsize i = 0; i < len; i++)
     {
       char c = text[i];
@@ -171,12 +174,17 @@ find_duplicate_key (const char *text, gsize len, guint expected, gboolean *misma
           expect_key = depth == 1;
         }
       else if (c == '}' || c == ']')
-        depth--;
+        {
+          if (--depth == 0)
+            {
+              *end = i + 1;
+              break;
+            }
+        }
       else if (c == ',' && depth == 1)
         expect_key = TRUE;
     }
-  /* Keys equal only after unescaping ("a" vs "\u0061") still show here. */
-  *mismatch = g_hash_table_size (seen) != expected;
+  *n_keys = g_hash_table_size (seen);
   return NULL;
 }
 
@@ -387,14 +395,20 @@ parse_header (const char *file, MscSafetensors *self, const char *header, gsize 
     return fail (error, MSC_NN_ERROR_INVALID, file, "header is not a JSON object");
   JsonObject *obj = json_node_get_object (root);
   guint n_members = json_object_get_size (obj);
-  if (n_members > MSC_SAFETENSORS_MAX_TENSORS + 1)
-    return fail (error, MSC_NN_ERROR_INVALID, file, "header lists %u entries; at most %u tensors are allowed",
-                 n_members, MSC_SAFETENSORS_MAX_TENSORS);
-  gboolean mismatch = FALSE;
-  g_autofree char *dup = find_duplicate_key (header, len, n_members, &mismatch);
-  if (dup != NULL || mismatch)
+  guint n_tensors = n_members - (json_object_has_member (obj, "__metadata__") ? 1 : 0);
+  if (n_tensors > MSC_SAFETENSORS_MAX_TENSORS)
+    return fail (error, MSC_NN_ERROR_INVALID, file, "header lists %u tensors; at most %u are allowed",
+                 n_tensors, MSC_SAFETENSORS_MAX_TENSORS);
+  guint n_keys = 0;
+  gsize end = len;
+  g_autofree char *dup = scan_top_level (header, len, &n_keys, &end);
+  /* Keys equal only after unescaping ("a" vs "\u0061") show as a count mismatch. */
+  if (dup != NULL || n_keys != n_members)
     return fail (error, MSC_NN_ERROR_INVALID, file, "tensor name \"%s\" appears twice in the header",
                  dup ? dup : "(escaped)");
+  for (gsize i = end; i < len; i++)
+    if (!g_ascii_isspace (header[i]))
+      return fail (error, MSC_NN_ERROR_INVALID, file, "header is not valid JSON: text after the object");
 
   self->entries = g_new0 (Entry, n_members);
   JsonObjectIter it;
@@ -413,9 +427,6 @@ parse_header (const char *file, MscSafetensors *self, const char *header, gsize 
         return FALSE;
       self->n_entries++;
     }
-  if (self->n_entries > MSC_SAFETENSORS_MAX_TENSORS)
-    return fail (error, MSC_NN_ERROR_INVALID, file, "header lists %u tensors; at most %u are allowed",
-                 self->n_entries, MSC_SAFETENSORS_MAX_TENSORS);
   return TRUE;
 }
 

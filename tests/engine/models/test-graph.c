@@ -1,0 +1,3 @@
+/* placeholder */
+#include "msc-graph.h"
+int main (void) { return 0; }
