@@ -423,34 +423,34 @@ static const ParamSpec conv_params[] = {
   { "out_channels", P_POS_INT, TRUE }, { "kernel", P_POS_INT, TRUE },
   { "stride", P_POS_INT, FALSE }, { "padding", P_NONNEG_INT, FALSE },
   { "dilation", P_POS_INT, FALSE }, { "groups", P_POS_INT, FALSE },
-  { "bias", P_BOOL, FALSE }, { NULL },
+  { "bias", P_BOOL, FALSE }, { NULL, 0, FALSE },
 };
 static const ParamSpec convt_params[] = {
   { "out_channels", P_POS_INT, TRUE }, { "kernel", P_POS_INT, TRUE },
   { "stride", P_POS_INT, FALSE }, { "padding", P_NONNEG_INT, FALSE },
   { "output_padding", P_NONNEG_INT, FALSE }, { "dilation", P_POS_INT, FALSE },
-  { "groups", P_POS_INT, FALSE }, { "bias", P_BOOL, FALSE }, { NULL },
+  { "groups", P_POS_INT, FALSE }, { "bias", P_BOOL, FALSE }, { NULL, 0, FALSE },
 };
 static const ParamSpec bn_params[] = {
-  { "eps", P_POS_NUMBER, FALSE }, { "momentum", P_PROB, FALSE }, { NULL },
+  { "eps", P_POS_NUMBER, FALSE }, { "momentum", P_PROB, FALSE }, { NULL, 0, FALSE },
 };
 static const ParamSpec gn_params[] = {
-  { "groups", P_POS_INT, TRUE }, { "eps", P_POS_NUMBER, FALSE }, { NULL },
+  { "groups", P_POS_INT, TRUE }, { "eps", P_POS_NUMBER, FALSE }, { NULL, 0, FALSE },
 };
-static const ParamSpec no_params[] = { { NULL } };
-static const ParamSpec softmax_params[] = { { "axis", P_INT, FALSE }, { NULL } };
+static const ParamSpec no_params[] = { { NULL, 0, FALSE } };
+static const ParamSpec softmax_params[] = { { "axis", P_INT, FALSE }, { NULL, 0, FALSE } };
 static const ParamSpec pool_params[] = {
   { "kernel", P_POS_INT, TRUE }, { "stride", P_POS_INT, FALSE },
-  { "padding", P_NONNEG_INT, FALSE }, { NULL },
+  { "padding", P_NONNEG_INT, FALSE }, { NULL, 0, FALSE },
 };
 static const ParamSpec resize_params[] = {
-  { "scale", P_POS_NUMBER, FALSE }, { "align_corners", P_BOOL, FALSE }, { NULL },
+  { "scale", P_POS_NUMBER, FALSE }, { "align_corners", P_BOOL, FALSE }, { NULL, 0, FALSE },
 };
-static const ParamSpec concat_params[] = { { "axis", P_INT, FALSE }, { NULL } };
+static const ParamSpec concat_params[] = { { "axis", P_INT, FALSE }, { NULL, 0, FALSE } };
 static const ParamSpec dense_params[] = {
-  { "out_features", P_POS_INT, TRUE }, { "bias", P_BOOL, FALSE }, { NULL },
+  { "out_features", P_POS_INT, TRUE }, { "bias", P_BOOL, FALSE }, { NULL, 0, FALSE },
 };
-static const ParamSpec dropout_params[] = { { "p", P_PROB, FALSE }, { NULL } };
+static const ParamSpec dropout_params[] = { { "p", P_PROB, FALSE }, { NULL, 0, FALSE } };
 
 static const OpInfo ops[] = {
   { "conv2d", 1, 1, conv_params, infer_conv },
