@@ -410,7 +410,7 @@ parse_header (const char *file, MscSafetensors *self, const char *header, gsize 
     if (!g_ascii_isspace (header[i]))
       return fail (error, MSC_NN_ERROR_INVALID, file, "header is not valid JSON: text after the object");
 
-  self->entries = g_new0 (Entry, n_members);
+  self->entries = g_new0 (Entry, n_members + 1);   /* never NULL, for qsort */
   JsonObjectIter it;
   const char *name;
   JsonNode *node;

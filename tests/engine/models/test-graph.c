@@ -373,6 +373,79 @@ test_presets (void)
   expect_param (e, "stage7.0.project.conv.weight", 4, 320, 1152);
 }
 
+/* torch-graph.py runs every preset (and the all-ops fuzz seed) in PyTorch
+ * at 224x224: parameter names and shapes from PyTorch's modules must match
+ * the graph's, and every node's output shape must match ours. */
+static void
+test_torch (void)
+{
+  const char *python = g_getenv ("MSC_PYTHON");
+  g_autofree char *script = g_test_build_filename (G_TEST_DIST, "engine", "models", "torch-graph.py", NULL);
+  g_autofree char *seed = g_test_build_filename (G_TEST_DIST, "fuzz", "seeds-graph", "all-ops.json", NULL);
+  g_autofree char *out = g_build_filename (tmpdir, "torch", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (out, 0755), ==, 0);
+  static const char *const names[] = {
+    "unet-small", "unet-small-hierarchical", "efficientnet-b0-unet", "dilated-fcn",
+    "patch-classifier-fcn", "all-ops",
+  };
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (argv, g_strdup (python ? python : "python3"));
+  g_ptr_array_add (argv, g_strdup (script));
+  g_ptr_array_add (argv, g_strdup (out));
+  g_ptr_array_add (argv, g_strdup ("224"));
+  for (guint i = 0; i + 1 < G_N_ELEMENTS (names); i++)
+    g_ptr_array_add (argv, g_strdup_printf ("%s/%s.json", MSC_PRESETS_DIR, names[i]));
+  g_ptr_array_add (argv, g_strdup (seed));
+  g_ptr_array_add (argv, NULL);
+  int status = 0;
+  g_autofree char *err = NULL;
+  g_autoptr (GError) error = NULL;
+  if (!g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+                     NULL, NULL, NULL, &err, &status, &error))
+    {
+      g_test_skip ("python not available");
+      return;
+    }
+  if (WIFEXITED (status) && WEXITSTATUS (status) == 77)
+    {
+      g_test_skip ("torch not installed for MSC_PYTHON");
+      return;
+    }
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("torch-graph.py failed: %s", err);
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *stem = g_build_filename (out, names[i], NULL);
+      g_autofree char *gpath = g_strconcat (stem, ".json", NULL);
+      g_autofree char *wpath = g_strconcat (stem, ".safetensors", NULL);
+      g_autofree char *spath = g_strconcat (stem, ".txt", NULL);
+      g_autoptr (MscGraph) g = msc_graph_load (gpath, &error);
+      g_assert_no_error (error);
+      g_autoptr (MscSafetensors) w = msc_safetensors_load (wpath, &error);
+      g_assert_no_error (error);
+      g_assert_true (msc_graph_check_weights (g, w, &error));
+      g_assert_no_error (error);
+      g_autofree char *text = NULL;
+      g_assert_true (g_file_get_contents (spath, &text, NULL, NULL));
+      g_auto (GStrv) lines = g_strsplit (g_strstrip (text), "\n", -1);
+      g_assert_cmpuint (g_strv_length (lines), ==, msc_graph_get_n_nodes (g));
+      for (guint k = 0; lines[k]; k++)
+        {
+          g_auto (GStrv) f = g_strsplit (lines[k], " ", 2);
+          const MscGraphNode *node = msc_graph_find_node (g, f[0]);
+          g_assert_nonnull (node);
+          gint64 s[4];
+          guint n = msc_graph_node_get_output_shape (node, s);
+          g_autoptr (GString) ours = g_string_new (NULL);
+          for (guint d = 0; d < n; d++)
+            g_string_append_printf (ours, d ? ",%" G_GINT64_FORMAT : "%" G_GINT64_FORMAT, s[d]);
+          if (strcmp (ours->str, f[1]) != 0)
+            g_error ("%s: node %s is (%s) here, (%s) in PyTorch", names[i], f[0], ours->str, f[1]);
+        }
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -386,6 +459,7 @@ main (int argc, char **argv)
   g_test_add_func ("/models/graph/check-weights", test_check_weights);
   g_test_add_func ("/models/graph/round-trip", test_round_trip);
   g_test_add_func ("/models/graph/presets", test_presets);
+  g_test_add_func ("/models/graph/torch", test_torch);
   int rc = g_test_run ();
   g_free (tmpdir);
   return rc;
