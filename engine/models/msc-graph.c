@@ -6,6 +6,7 @@
  */
 #include "msc-graph.h"
 #include "msc-nn-error.h"
+#include "msc-models-private.h"
 
 #include <math.h>
 #include <string.h>
@@ -157,9 +158,9 @@ add_param (InferCtx *ctx, const char *suffix, guint n, gint64 d0, gint64 d1, gin
   g_array_append_val (ctx->graph->params, p);
 }
 
-/* Spatial dimensions stay within gint64 for any sane graph; the bound keeps
- * hostile params (kernel 2^40, stride 1) from overflowing the arithmetic. */
-#define MAX_EXTENT (G_GINT64_CONSTANT (1) << 31)
+/* Extents and params below 2^24 (far beyond any image) keep every product
+ * in the shape arithmetic below 2^50, so hostile params cannot overflow. */
+#define MAX_EXTENT (G_GINT64_CONSTANT (1) << 24)
 
 static gboolean
 need_channels (InferCtx *ctx, guint rank, GError **error)
@@ -876,6 +877,12 @@ msc_graph_load_data (const char *data, gsize length, const char *name, GError **
       fail (error, MSC_NN_ERROR_INVALID, self->file, "not valid UTF-8 text");
       return NULL;
     }
+  if (msc_models_json_depth (data, length) > MSC_MODELS_MAX_JSON_DEPTH)
+    {
+      fail (error, MSC_NN_ERROR_INVALID, self->file, "JSON nests deeper than %d levels",
+            MSC_MODELS_MAX_JSON_DEPTH);
+      return NULL;
+    }
   g_autoptr (JsonParser) parser = json_parser_new_immutable ();
   g_autoptr (GError) local = NULL;
   if (!json_parser_load_from_data (parser, data, (gssize) length, &local))
@@ -1023,78 +1030,133 @@ msc_graph_check_weights (const MscGraph *self, MscSafetensors *weights, GError *
 
 /* ---- writing ----------------------------------------------------------- */
 
+/* The graph is written by hand rather than with JsonGenerator: json-glib
+ * 1.6 writes a double such as 1e-25 as "1e-25.0", which no parser reads
+ * back. The layout is tools/make-presets.py's (one node per line), so a
+ * preset serialises to its own bytes. */
+static void
+append_string (GString *out, const char *s)
+{
+  g_string_append_c (out, '"');
+  for (const guchar *p = (const guchar *) s; *p; p++)
+    {
+      if (*p == '"' || *p == '\\')
+        g_string_append_printf (out, "\\%c", *p);
+      else if (*p < 0x20)
+        g_string_append_printf (out, "\\u%04x", *p);
+      else
+        g_string_append_c (out, (char) *p);
+    }
+  g_string_append_c (out, '"');
+}
+
+/* Shortest of %.15g and %.17g that reads back exactly, with ".0" on
+ * integral values so the type survives a round trip. */
+static void
+append_double (GString *out, double v)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  g_ascii_formatd (buf, sizeof buf, "%.15g", v);
+  if (g_ascii_strtod (buf, NULL) != v)
+    g_ascii_formatd (buf, sizeof buf, "%.17g", v);
+  g_string_append (out, buf);
+  if (strpbrk (buf, ".eEn") == NULL)
+    g_string_append (out, ".0");
+}
+
+static void
+append_value (GString *out, JsonNode *v)
+{
+  GType t = json_node_get_value_type (v);
+  if (t == G_TYPE_INT64)
+    g_string_append_printf (out, "%" G_GINT64_FORMAT, json_node_get_int (v));
+  else if (t == G_TYPE_DOUBLE)
+    append_double (out, json_node_get_double (v));
+  else if (t == G_TYPE_BOOLEAN)
+    g_string_append (out, json_node_get_boolean (v) ? "true" : "false");
+  else
+    append_string (out, json_node_get_string (v));
+}
+
+static void
+append_node (GString *out, const MscGraphNode *n)
+{
+  g_string_append (out, "{\"name\": ");
+  append_string (out, n->name);
+  g_string_append (out, ", \"op\": ");
+  append_string (out, n->op->name);
+  g_string_append (out, ", \"inputs\": [");
+  for (guint k = 0; k < n->n_inputs; k++)
+    {
+      if (k)
+        g_string_append (out, ", ");
+      append_string (out, n->inputs[k]);
+    }
+  g_string_append_c (out, ']');
+  if (json_object_get_size (n->params) > 0)
+    {
+      /* Params are flat scalars: check_params refused anything else. */
+      g_string_append (out, ", \"params\": {");
+      g_autoptr (GList) members = json_object_get_members (n->params);
+      for (GList *l = members; l; l = l->next)
+        {
+          append_string (out, l->data);
+          g_string_append (out, ": ");
+          append_value (out, json_object_get_member (n->params, l->data));
+          if (l->next)
+            g_string_append (out, ", ");
+        }
+      g_string_append_c (out, '}');
+    }
+  g_string_append_c (out, '}');
+}
+
 char *
 msc_graph_to_json (const MscGraph *self, gsize *length)
 {
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "format");
-  json_builder_add_string_value (b, MSC_GRAPH_FORMAT);
-  json_builder_set_member_name (b, "version");
-  json_builder_add_int_value (b, MSC_GRAPH_VERSION);
-  json_builder_set_member_name (b, "name");
-  json_builder_add_string_value (b, self->name);
+  GString *out = g_string_new ("{\n  \"format\": \"" MSC_GRAPH_FORMAT "\",\n");
+  g_string_append_printf (out, "  \"version\": %d,\n  \"name\": ", MSC_GRAPH_VERSION);
+  append_string (out, self->name);
   if (self->description)
     {
-      json_builder_set_member_name (b, "description");
-      json_builder_add_string_value (b, self->description);
+      g_string_append (out, ",\n  \"description\": ");
+      append_string (out, self->description);
     }
-  json_builder_set_member_name (b, "inputs");
-  json_builder_begin_array (b);
+  g_string_append (out, ",\n  \"inputs\": [");
   for (guint i = 0; i < self->n_inputs; i++)
     {
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "name");
-      json_builder_add_string_value (b, self->input_names[i]);
-      json_builder_set_member_name (b, "shape");
-      json_builder_begin_array (b);
+      g_string_append (out, i ? ", {\"name\": " : "{\"name\": ");
+      append_string (out, self->input_names[i]);
+      g_string_append (out, ", \"shape\": [");
       for (guint d = 0; d < self->input_shapes[i].n; d++)
-        if (self->input_shapes[i].d[d] < 0)
-          json_builder_add_null_value (b);
-        else
-          json_builder_add_int_value (b, self->input_shapes[i].d[d]);
-      json_builder_end_array (b);
-      json_builder_end_object (b);
+        {
+          if (d)
+            g_string_append (out, ", ");
+          if (self->input_shapes[i].d[d] < 0)
+            g_string_append (out, "null");
+          else
+            g_string_append_printf (out, "%" G_GINT64_FORMAT, self->input_shapes[i].d[d]);
+        }
+      g_string_append (out, "]}");
     }
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "outputs");
-  json_builder_begin_array (b);
+  g_string_append (out, "],\n  \"outputs\": [");
   for (guint i = 0; i < self->n_outputs; i++)
-    json_builder_add_string_value (b, self->outputs[i]);
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "nodes");
-  json_builder_begin_array (b);
+    {
+      if (i)
+        g_string_append (out, ", ");
+      append_string (out, self->outputs[i]);
+    }
+  g_string_append (out, "],\n  \"nodes\": [\n");
   for (guint i = 0; i < self->n_nodes; i++)
     {
-      const MscGraphNode *n = &self->nodes[i];
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "name");
-      json_builder_add_string_value (b, n->name);
-      json_builder_set_member_name (b, "op");
-      json_builder_add_string_value (b, n->op->name);
-      json_builder_set_member_name (b, "inputs");
-      json_builder_begin_array (b);
-      for (guint k = 0; k < n->n_inputs; k++)
-        json_builder_add_string_value (b, n->inputs[k]);
-      json_builder_end_array (b);
-      if (json_object_get_size (n->params) > 0)
-        {
-          JsonNode *params = json_node_alloc ();
-          json_node_init_object (params, n->params);
-          json_builder_set_member_name (b, "params");
-          json_builder_add_value (b, params);   /* takes ownership */
-        }
-      json_builder_end_object (b);
+      g_string_append (out, "    ");
+      append_node (out, &self->nodes[i]);
+      g_string_append (out, i + 1 < self->n_nodes ? ",\n" : "\n");
     }
-  json_builder_end_array (b);
-  json_builder_end_object (b);
-
-  g_autoptr (JsonNode) root = json_builder_get_root (b);
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  json_generator_set_pretty (gen, TRUE);
-  json_generator_set_indent (gen, 2);
-  json_generator_set_root (gen, root);
-  return json_generator_to_data (gen, length);
+  g_string_append (out, "  ]\n}\n");
+  if (length)
+    *length = out->len;
+  return g_string_free (out, FALSE);
 }
 
 gboolean

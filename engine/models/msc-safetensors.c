@@ -6,6 +6,7 @@
  */
 #include "msc-safetensors.h"
 #include "msc-nn-error.h"
+#include "msc-models-private.h"
 
 #include <json-glib/json-glib.h>
 #include <math.h>
@@ -186,6 +187,24 @@ scan_top_level (const char *text, gsize len, guint *n_keys, gsize *end)
     }
   *n_keys = g_hash_table_size (seen);
   return NULL;
+}
+
+guint
+msc_models_json_depth (const char *text, gsize length)
+{
+  guint depth = 0, deepest = 0;
+  for (gsize i = 0; i < length; i++)
+    {
+      char c = text[i];
+      if (c == '"')
+        for (i++; i < length && text[i] != '"'; i++)
+          i += text[i] == '\\';
+      else if ((c == '{' || c == '[') && ++depth > deepest)
+        deepest = depth;
+      else if ((c == '}' || c == ']') && depth > 0)
+        depth--;
+    }
+  return deepest;
 }
 
 static gboolean
@@ -386,6 +405,9 @@ parse_header (const char *file, MscSafetensors *self, const char *header, gsize 
     return fail (error, MSC_NN_ERROR_INVALID, file, "header does not start with '{'");
   if (!g_utf8_validate_len (header, len, NULL))
     return fail (error, MSC_NN_ERROR_INVALID, file, "header is not valid UTF-8");
+  if (msc_models_json_depth (header, len) > MSC_MODELS_MAX_JSON_DEPTH)
+    return fail (error, MSC_NN_ERROR_INVALID, file, "header nests deeper than %d levels",
+                 MSC_MODELS_MAX_JSON_DEPTH);
   g_autoptr (JsonParser) parser = json_parser_new_immutable ();
   g_autoptr (GError) json_error = NULL;
   if (!json_parser_load_from_data (parser, header, (gssize) len, &json_error))

@@ -212,6 +212,10 @@ test_bad_documents (void)
                                      "{'name':'k','op':'concat','inputs':['image','p']}");
   expect_fail_full (cat, MSC_NN_ERROR_INVALID, "inputs (1, 1, 8, 8) and (1, 1, 4, 4) differ off the concat axis");
   expect_fail_full ("{\"a\":\"\xff\"}", MSC_NN_ERROR_INVALID, "not valid UTF-8");
+  g_autoptr (GString) deep = g_string_new (NULL);
+  for (int i = 0; i < 100000; i++)
+    g_string_append_c (deep, '[');
+  expect_fail_full (deep->str, MSC_NN_ERROR_INVALID, "JSON nests deeper than 64 levels");
 
   g_autoptr (GError) error = NULL;
   g_assert_null (msc_graph_load ("/nonexistent/g.json", &error));
@@ -304,6 +308,17 @@ test_round_trip (void)
   g_autoptr (MscGraph) loaded = msc_graph_load (path, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (msc_graph_get_n_outputs (loaded), ==, 2);
+  /* Found by fuzz-graph: json-glib 1.6 wrote 1e-25 as "1e-25.0". Doubles,
+   * escapes and integral doubles must all read back. */
+  g_autoptr (MscGraph) odd = load_ok ("{'name':'b\\\\n\\\"','op':'batch_norm','inputs':['image'],"
+                                      "'params':{'eps':1e-25,'momentum':0}},"
+                                      "{'name':'r','op':'resize_bilinear','inputs':['b\\\\n\\\"'],"
+                                      "'params':{'scale':2.0}}", "['r']");
+  check_round_trip (odd);
+  g_autofree char *odd_json = msc_graph_to_json (odd, NULL);
+  g_assert_nonnull (strstr (odd_json, "\"eps\": 1e-25, \"momentum\": 0}"));
+  g_assert_nonnull (strstr (odd_json, "\"scale\": 2.0}"));
+  g_assert_nonnull (strstr (odd_json, "\"name\": \"b\\\\n\\\"\""));
   g_assert_false (msc_graph_save (g, "/nonexistent/dir/g.json", &error));
   g_assert_error (error, MSC_NN_ERROR, MSC_NN_ERROR_IO);
 }
@@ -349,6 +364,12 @@ test_presets (void)
       g_assert_cmpstr (msc_graph_get_name (g), ==, stem);
       g_assert_cmpuint (msc_graph_get_n_params (g), >, 0);
       check_round_trip (g);
+      /* The writer uses make-presets.py's layout: a preset is a fixed point. */
+      g_autofree char *text = NULL, *again = NULL;
+      gsize len = 0, len2 = 0;
+      g_assert_true (g_file_get_contents (path, &text, &len, NULL));
+      again = msc_graph_to_json (g, &len2);
+      g_assert_cmpstr (text, ==, again);
       found += g_strv_contains (presets, stem);
     }
   g_assert_cmpuint (found, ==, G_N_ELEMENTS (presets));

@@ -214,6 +214,15 @@ test_bad_json (void)
   expect_error (e, MSC_NN_ERROR_INVALID, "not valid UTF-8");
   g_autofree char *f = craft ("{\"w\": [1]}", NULL, 0);
   expect_error (f, MSC_NN_ERROR_INVALID, "'w' is not a JSON object");
+  /* Deep nesting would overflow json-glib's recursive parser's stack. */
+  g_autoptr (GString) deep = g_string_new ("{\"w\":");
+  for (int i = 0; i < 100000; i++)
+    g_string_append_c (deep, '[');
+  for (int i = 0; i < 100000; i++)
+    g_string_append_c (deep, ']');
+  g_string_append_c (deep, '}');
+  g_autofree char *nested = craft (deep->str, NULL, 0);
+  expect_error (nested, MSC_NN_ERROR_INVALID, "header nests deeper than 64 levels");
   g_autofree char *g = craft ("{\"__metadata__\": {\"k\": 3}}", NULL, 0);
   expect_error (g, MSC_NN_ERROR_INVALID, "metadata \"k\" is not a string");
 }
