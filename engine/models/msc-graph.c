@@ -877,7 +877,9 @@ msc_graph_load_data (const char *data, gsize length, const char *name, GError **
       fail (error, MSC_NN_ERROR_INVALID, self->file, "not valid UTF-8 text");
       return NULL;
     }
-  if (msc_models_json_depth (data, length) > MSC_MODELS_MAX_JSON_DEPTH)
+  g_auto (MscJsonScan) scan;
+  msc_models_json_scan (data, length, &scan);
+  if (scan.depth > MSC_MODELS_MAX_JSON_DEPTH)
     {
       fail (error, MSC_NN_ERROR_INVALID, self->file, "JSON nests deeper than %d levels",
             MSC_MODELS_MAX_JSON_DEPTH);
@@ -888,6 +890,15 @@ msc_graph_load_data (const char *data, gsize length, const char *name, GError **
   if (!json_parser_load_from_data (parser, data, (gssize) length, &local))
     {
       fail (error, MSC_NN_ERROR_INVALID, self->file, "not valid JSON: %s", local->message);
+      return NULL;
+    }
+  if (scan.duplicate || scan.trailing)
+    {
+      if (scan.duplicate)
+        fail (error, MSC_NN_ERROR_INVALID, self->file, "key \"%s\" appears twice in one object",
+              scan.duplicate);
+      else
+        fail (error, MSC_NN_ERROR_INVALID, self->file, "not valid JSON: text after the document");
       return NULL;
     }
   if (!parse_root (self, json_parser_get_root (parser), error))

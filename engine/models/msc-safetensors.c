@@ -141,72 +141,6 @@ load_element (const guint8 *p, const char *dtype)
 
 /* ---- header ------------------------------------------------------------ */
 
-/* json-glib keeps the last of duplicate members silently and ignores text
- * after the first value, so the top level is scanned on the raw text
- * (already known to be valid JSON). Returns the first duplicate raw key
- * (transfer full) or NULL; *n_keys counts distinct raw keys and *end is
- * the offset just past the closing brace. */
-static char *
-scan_top_level (const char *text, gsize len, guint *n_keys, gsize *end)
-{
-  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  int depth = 0;
-  gboolean expect_key = FALSE;
-  *end = len;
-  for (gsize i = 0; i < len; i++)
-    {
-      char c = text[i];
-      if (c == '"')
-        {
-          gsize start = ++i;
-          while (i < len && text[i] != '"')
-            i += text[i] == '\\' ? 2 : 1;
-          if (depth == 1 && expect_key)
-            {
-              char *key = g_strndup (text + start, MIN (i, len) - start);
-              if (!g_hash_table_add (seen, key))
-                return g_strdup (key);
-              expect_key = FALSE;
-            }
-        }
-      else if (c == '{' || c == '[')
-        {
-          depth++;
-          expect_key = depth == 1;
-        }
-      else if (c == '}' || c == ']')
-        {
-          if (--depth == 0)
-            {
-              *end = i + 1;
-              break;
-            }
-        }
-      else if (c == ',' && depth == 1)
-        expect_key = TRUE;
-    }
-  *n_keys = g_hash_table_size (seen);
-  return NULL;
-}
-
-guint
-msc_models_json_depth (const char *text, gsize length)
-{
-  guint depth = 0, deepest = 0;
-  for (gsize i = 0; i < length; i++)
-    {
-      char c = text[i];
-      if (c == '"')
-        for (i++; i < length && text[i] != '"'; i++)
-          i += text[i] == '\\';
-      else if ((c == '{' || c == '[') && ++depth > deepest)
-        deepest = depth;
-      else if ((c == '}' || c == ']') && depth > 0)
-        depth--;
-    }
-  return deepest;
-}
-
 static gboolean
 get_uint (JsonNode *node, guint64 *out)
 {
@@ -405,7 +339,9 @@ parse_header (const char *file, MscSafetensors *self, const char *header, gsize 
     return fail (error, MSC_NN_ERROR_INVALID, file, "header does not start with '{'");
   if (!g_utf8_validate_len (header, len, NULL))
     return fail (error, MSC_NN_ERROR_INVALID, file, "header is not valid UTF-8");
-  if (msc_models_json_depth (header, len) > MSC_MODELS_MAX_JSON_DEPTH)
+  g_auto (MscJsonScan) scan;
+  msc_models_json_scan (header, len, &scan);
+  if (scan.depth > MSC_MODELS_MAX_JSON_DEPTH)
     return fail (error, MSC_NN_ERROR_INVALID, file, "header nests deeper than %d levels",
                  MSC_MODELS_MAX_JSON_DEPTH);
   g_autoptr (JsonParser) parser = json_parser_new_immutable ();
@@ -421,16 +357,12 @@ parse_header (const char *file, MscSafetensors *self, const char *header, gsize 
   if (n_tensors > MSC_SAFETENSORS_MAX_TENSORS)
     return fail (error, MSC_NN_ERROR_INVALID, file, "header lists %u tensors; at most %u are allowed",
                  n_tensors, MSC_SAFETENSORS_MAX_TENSORS);
-  guint n_keys = 0;
-  gsize end = len;
-  g_autofree char *dup = scan_top_level (header, len, &n_keys, &end);
   /* Keys equal only after unescaping ("a" vs "\u0061") show as a count mismatch. */
-  if (dup != NULL || n_keys != n_members)
-    return fail (error, MSC_NN_ERROR_INVALID, file, "tensor name \"%s\" appears twice in the header",
-                 dup ? dup : "(escaped)");
-  for (gsize i = end; i < len; i++)
-    if (!g_ascii_isspace (header[i]))
-      return fail (error, MSC_NN_ERROR_INVALID, file, "header is not valid JSON: text after the object");
+  if (scan.duplicate != NULL || scan.n_top_keys != n_members)
+    return fail (error, MSC_NN_ERROR_INVALID, file, "key \"%s\" appears twice in the header",
+                 scan.duplicate ? scan.duplicate : "(escaped)");
+  if (scan.trailing)
+    return fail (error, MSC_NN_ERROR_INVALID, file, "header is not valid JSON: text after the object");
 
   self->entries = g_new0 (Entry, n_members + 1);   /* never NULL, for qsort */
   JsonObjectIter it;

@@ -163,6 +163,8 @@ test_errors (void)
                "['c']", "param \"out_channels\" must be an integer >= 1");
   expect_fail ("{'name':'c','op':'conv2d','inputs':['image'],'params':{'out_channels':8,'kernel':3,'bias':1}}",
                "['c']", "param \"bias\" must be true or false");
+  expect_fail ("{'name':'c','op':'conv2d','inputs':['image'],'params':{'out_channels':8,'kernel':3,'kernel':5}}",
+               "['c']", "key \"kernel\" appears twice in one object");
   expect_fail ("{'name':'d','op':'dropout','inputs':['image'],'params':{'p':1.0}}",
                "['d']", "param \"p\" must be a number in [0, 1)");
   expect_fail ("{'name':'r','op':'relu','inputs':['image'],'params':{'inplace':true}}",
@@ -192,6 +194,7 @@ static void
 test_bad_documents (void)
 {
   expect_fail_full ("[1,2]", MSC_NN_ERROR_INVALID, "not a JSON object");
+  expect_fail_full ("{\"format\":\"mammoscope-graph\"} {}", MSC_NN_ERROR_INVALID, "text after the document");
   expect_fail_full ("{\"format\":", MSC_NN_ERROR_INVALID, "not valid JSON");
   expect_fail_full ("{\"format\":\"onnx\"}", MSC_NN_ERROR_INVALID, "\"format\" is not \"mammoscope-graph\"");
   expect_fail_full ("{\"format\":\"mammoscope-graph\",\"version\":2}", MSC_NN_ERROR_UNSUPPORTED,

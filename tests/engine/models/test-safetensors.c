@@ -290,7 +290,7 @@ test_duplicates (void)
   float eight[8] = { 0 };
   g_autofree char *dup = craft ("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
                                 "\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]}}", eight, 16);
-  expect_error (dup, MSC_NN_ERROR_INVALID, "\"a\" appears twice");
+  expect_error (dup, MSC_NN_ERROR_INVALID, "key \"a\" appears twice");
   g_autofree char *esc = craft ("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
                                 "\"\\u0061\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]}}", eight, 16);
   expect_error (esc, MSC_NN_ERROR_INVALID, "appears twice");
