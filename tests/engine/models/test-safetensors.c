@@ -361,6 +361,11 @@ test_torch (void)
                                                    "torch-safetensors.py", NULL);
   g_autofree char *out = g_build_filename (tmpdir, "torch", NULL);
   const char *argv[] = { python ? python : "python3", script, out, NULL };
+  if (!g_file_test (script, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("reference script not found (run through meson test, which sets G_TEST_SRCDIR)");
+      return;
+    }
   int status = 0;
   g_autofree char *err = NULL;
   g_autoptr (GError) error = NULL;
