@@ -208,4 +208,5 @@ def main():
                 f.write("%s %s\n" % (node["name"], ",".join(str(d) for d in values[node["name"]].shape)))
 
 
-main()
+if __name__ == "__main__":
+    main()
