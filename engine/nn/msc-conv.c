@@ -3,7 +3,9 @@
  * General case: im2col into scratch, then one msc_sgemm per (image, group)
  * with the spatial size as the GEMM's N dimension (large, which is what
  * OpenBLAS is fastest at). 1x1 stride-1 convolutions skip im2col (the input
- * already is the column matrix); depthwise ones are direct loops.
+ * already is the column matrix); depthwise ones are direct loops. 3x3
+ * stride-1 "same" convolutions with few channels use the direct kernel of
+ * msc-conv-direct.c instead, forward and for backward's dx.
  */
 #include "msc-conv.h"
 
@@ -11,6 +13,7 @@
 #include <string.h>
 
 #include "msc-blas.h"
+#include "msc-conv-private.h"
 #include "msc-nn-error.h"
 
 /* Geometry of one im2col/col2im: an image of c planes (h, w) seen by a
@@ -314,6 +317,38 @@ dx_by_flipped_conv (const MscConv2dParams *p)
          && p->pad_h <= p->dil_h * (p->kh - 1) && p->pad_w <= p->dil_w * (p->kw - 1);
 }
 
+static MscConvPath forced_path = MSC_CONV_PATH_AUTO;
+
+void
+msc_conv_set_path (MscConvPath path)
+{
+  forced_path = path;
+}
+
+/* 3x3, stride 1, padding 1, no dilation or groups: the U-Net's convolution,
+ * and the one msc_conv_direct3x3 computes. */
+static gboolean
+is_same3x3 (const MscConv2dParams *p)
+{
+  return p->kh == 3 && p->kw == 3 && p->stride_h == 1 && p->stride_w == 1 && p->pad_h == 1
+         && p->pad_w == 1 && p->dil_h == 1 && p->dil_w == 1 && p->groups == 1;
+}
+
+/* Below this many output channels the direct kernel beats im2col + sgemm
+ * (see docs/PERFORMANCE.md): the GEMM's M dimension is the output channel
+ * count, and OpenBLAS needs more rows than that to approach its peak. */
+#define DIRECT_MAX_CHANNELS 64
+
+/* Whether a convolution producing c_out channels (the forward one, or dx's
+ * flipped one with c_in) goes direct. */
+static gboolean
+use_direct (const MscConv2dParams *p, gint64 c_out)
+{
+  if (!is_same3x3 (p) || forced_path == MSC_CONV_PATH_GEMM)
+    return FALSE;
+  return forced_path == MSC_CONV_PATH_DIRECT || c_out <= DIRECT_MAX_CHANNELS;
+}
+
 /* dx_g (cg, h_in, w_in) += conv (dy_g, flip (w_g)); scratch holds the
  * flipped weights (cg, cog kh kw) and then a column tile of dy. */
 static void
@@ -357,6 +392,10 @@ msc_conv2d_scratch_floats (const MscConv2dParams *p)
   msc_conv2d_output_hw (p, &h_out, &w_out);
   gint64 k = p->c_in / p->groups * p->kh * p->kw;
   gsize fwd = (gsize) (k * tile_rows (k, w_out, h_out) * w_out);
+  /* The path is chosen per call (tests may force one), so room for all. */
+  if (is_same3x3 (p))
+    fwd = MAX (fwd, MAX (msc_conv_direct3x3_scratch_floats (p->c_in, p->c_out, p->w_in),
+                         msc_conv_direct3x3_scratch_floats (p->c_out, p->c_in, p->w_in)));
   if (!dx_by_flipped_conv (p))
     return fwd;
   /* Backward's dx: the flipped weights of a group, then dy's column tile. */
@@ -499,6 +538,12 @@ msc_conv2d_forward (const MscConv2dParams *p, const float *x, const float *w, co
       msc_thread_pool_run (pool, (guint) p->c_in, dw_forward_task, &job);
       return;
     }
+  if (use_direct (p, p->c_out))
+    {
+      msc_conv_direct3x3 (p->n, p->c_in, p->c_out, p->h_in, p->w_in, x, w, FALSE, b, FALSE,
+                          y, scratch, pool);
+      return;
+    }
   gint64 rows = tile_rows (k, g.wo, g.ho);
   for (gint64 n = 0; n < p->n; n++)
     for (gint64 grp = 0; grp < p->groups; grp++)
@@ -546,6 +591,13 @@ msc_conv2d_backward (const MscConv2dParams *p, const float *x, const float *w, c
   gboolean flip = dx_by_flipped_conv (p);
   if (db)
     bias_grad (db, dy, p->n, p->c_out, hw_out);
+  if (dx && use_direct (p, p->c_in))
+    {
+      /* dx = conv (dy, flip (w)), accumulated, all images at once */
+      msc_conv_direct3x3 (p->n, p->c_out, p->c_in, p->h_in, p->w_in, dy, w, TRUE, NULL, TRUE,
+                          dx, scratch, pool);
+      dx = NULL;
+    }
   for (gint64 n = 0; n < p->n; n++)
     for (gint64 grp = 0; grp < p->groups; grp++)
       {
