@@ -155,18 +155,33 @@ fill_bias (float *y, const float *b, gint64 rows, gint64 hw)
     }
 }
 
-/* db[c] += sum over n and space of dy (n, c, hw); summed in double so the
- * result does not depend on the image size's rounding. */
+/* db[c] += sum over n and space of dy (n, c, hw). 16 float lanes over
+ * runs of 1,024 values (independent lanes, so GCC vectorises the loop
+ * without reassociating), each run's total then added in double so the
+ * result does not depend on the image size's rounding. A plain double sum
+ * is one dependent add per value: 5 ms of a 40 ms backward at 16x512x512. */
 static void
 bias_grad (float *db, const float *dy, gint64 n, gint64 c, gint64 hw)
 {
+  enum { LANES = 16, RUN = 1024 };
+
   for (gint64 co = 0; co < c; co++)
     {
       double s = 0;
       for (gint64 i = 0; i < n; i++)
         {
           const float *d = dy + (i * c + co) * hw;
-          for (gint64 k = 0; k < hw; k++)
+          gint64 k = 0;
+          for (; k + RUN <= hw; k += RUN)
+            {
+              float lane[LANES] = { 0 };
+              for (gint64 j = 0; j < RUN; j += LANES)
+                for (int l = 0; l < LANES; l++)
+                  lane[l] += d[k + j + l];
+              for (int l = 0; l < LANES; l++)
+                s += lane[l];
+            }
+          for (; k < hw; k++)
             s += d[k];
         }
       db[co] += (float) s;
