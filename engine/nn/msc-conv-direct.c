@@ -50,6 +50,16 @@ row_stride (gint64 w)
   return (w + 15) / 16 * 16 + 16 * VMAX + 16;
 }
 
+/* p rounded up to a 64-byte boundary (at most 15 floats on): a vector load
+ * that straddles two cache lines costs two, and the wgrad loop is
+ * load-bound enough for that to halve its speed. Every buffer given to it
+ * has 16 floats of slack. */
+static float *
+align64 (float *p)
+{
+  return (float *) (((guintptr) p + 63) & ~(guintptr) 63);
+}
+
 static gint64
 n_blocks (gint64 c_out)
 {
@@ -60,7 +70,7 @@ gsize
 msc_conv_direct3x3_scratch_floats (gint64 c_in, gint64 c_out, gint64 w)
 {
   gint64 nb = n_blocks (c_out);
-  return (gsize) (nb * CB * c_in * 9 + nb * CB + N_SLOTS * c_in * 3 * row_stride (w));
+  return (gsize) (nb * CB * c_in * 9 + nb * CB + N_SLOTS * (c_in * 3 * row_stride (w) + 16));
 }
 
 typedef struct {
@@ -158,7 +168,7 @@ row_blocks (const Job *job, const float *rows, gint64 cb, gint64 oh)
   static __VA_ARGS__ void                                                      \
   name (const Job *job, guint task)                                            \
   {                                                                            \
-    float *rows = job->bufs + task * job->c_in * 3 * job->ws;                  \
+    float *rows = align64 (job->bufs + task * (job->c_in * 3 * job->ws + 16)); \
     gint64 oh0 = job->h * task / job->n_tasks;                                 \
     gint64 oh1 = job->h * (task + 1) / job->n_tasks;                           \
     gint64 nb = n_blocks (job->c_out);                                         \
@@ -247,5 +257,247 @@ msc_conv_direct3x3 (gint64 n, gint64 c_in, gint64 c_out, gint64 h, gint64 w,
       job.x = x + i * c_in * h * w;
       job.y = y + i * c_out * h * w;
       msc_thread_pool_run (pool, job.n_tasks, band_task, &job);
+    }
+}
+
+/* ---- weight gradient ------------------------------------------------------ */
+
+/* dw[co][ci][r][kj] += sum over (oh, ow) of dy[co][oh][ow] xpad[ci][oh+r][ow+kj].
+ *
+ * As a GEMM this has K = the image size and M, N = c_out, 9 c_in, both
+ * small; OpenBLAS does poorly with it for few channels. Here a block of CB
+ * output channels x the 3 kj of one (ci, r) keeps 24 vector accumulators
+ * (16 pixel lanes each) while a chunk of rows streams past: 8 dy loads and
+ * 3 x loads per 24 FMAs, as in the forward kernel. The accumulators are
+ * kept as vectors in memory between chunks (one load and store each per
+ * chunk of about 1,000 pixels) and summed across lanes only once per task,
+ * so the reduction costs little; each chunk's input rows are copied
+ * (padded) once for all channel blocks.
+ *
+ * Tasks are the same N_SLOTS row bands as forward, each with its own
+ * partial dw; the partials are added in task order afterwards, so the
+ * result does not depend on the pool. */
+
+/* Output rows per chunk: about this many pixels keeps the chunk's dy for
+ * one channel block (CB x 1,024 floats, 32 KiB) in L1. */
+#define CHUNK_PIXELS 1024
+
+static gint64
+chunk_rows (gint64 h, gint64 w)
+{
+  return CLAMP (CHUNK_PIXELS / w, 1, h);
+}
+
+/* Per task: vector accumulators (blocks, c_in, 3, CB, 3, 16), the chunk's
+ * padded input rows (c_in, rows + 2, ws), the partial dw (c_out, c_in, 9),
+ * and the chunk's dy for one channel block (CB, rows w). */
+static gint64
+vacc_floats (gint64 c_in, gint64 c_out)
+{
+  return n_blocks (c_out) * c_in * 3 * CB * 3 * 16;
+}
+
+static gint64
+wgrad_slot_floats (gint64 c_in, gint64 c_out, gint64 h, gint64 w)
+{
+  gint64 rows = chunk_rows (h, w);
+  return vacc_floats (c_in, c_out) + c_in * (rows + 2) * row_stride (w) + c_out * c_in * 9
+         + CB * (rows * w + 16) + 3 * 16;
+}
+
+gsize
+msc_conv_direct3x3_wgrad_scratch_floats (gint64 c_in, gint64 c_out, gint64 h, gint64 w)
+{
+  return (gsize) (N_SLOTS * wgrad_slot_floats (c_in, c_out, h, w));
+}
+
+typedef struct {
+  gint64 c_in, c_out, h, w, ws, rows;
+  gint64 dys;          /* dy buffer's channel stride */
+  const float *x, *dy;   /* one image */
+  float *slots;
+  gint64 slot_floats;
+  guint n_tasks;
+} WJob;
+
+/* One chunk [oh0, oh1), a block of CB output channels (n_co real), input
+ * channel ci, kernel row r: vacc (CB, 3) vectors += dy x. xb: the chunk's
+ * padded rows of channel ci, (rows + 2, ws); dyb: the chunk's dy for the
+ * block, (CB, rows w), copied there because in dy itself the CB rows lie a
+ * plane apart, at the same offset modulo 4 KiB, and evict each other from
+ * L1 (that made this loop 2-3x slower). */
+static inline __attribute__ ((always_inline)) void
+wgrad_chunk (const WJob *job, const float *xb, const float *dyb, gint64 r, gint64 n_co,
+             gint64 oh0, gint64 oh1, V16u *vacc)
+{
+  V16 acc[CB][3];
+  gint64 w = job->w;
+
+#pragma GCC unroll 8
+  for (int c = 0; c < CB; c++)
+#pragma GCC unroll 3
+    for (int kj = 0; kj < 3; kj++)
+      acc[c][kj] = vacc[c * 3 + kj];
+  for (gint64 oh = oh0; oh < oh1; oh++)
+    {
+      const float *xr = xb + (oh - oh0 + r) * job->ws;
+      const float *dyr[CB];
+      /* Channels past c_out read channel 0 again; their sums are dropped. */
+#pragma GCC unroll 8
+      for (int c = 0; c < CB; c++)
+        dyr[c] = dyb + (c < n_co ? c : 0) * job->dys + (oh - oh0) * w;
+      gint64 ow = 0;
+      for (; ow + 16 <= w; ow += 16)
+        {
+          V16 xv[3];
+#pragma GCC unroll 3
+          for (int kj = 0; kj < 3; kj++)
+            xv[kj] = *(const V16u *) (xr + ow + kj);
+#pragma GCC unroll 8
+          for (int c = 0; c < CB; c++)
+            {
+              V16 d = *(const V16u *) (dyr[c] + ow);
+#pragma GCC unroll 3
+              for (int kj = 0; kj < 3; kj++)
+                acc[c][kj] += d * xv[kj];
+            }
+        }
+      if (ow < w)
+        {
+          /* Last partial vector: dy lanes past the row must be zero (the
+           * padded x there is not). */
+          V16 xv[3];
+#pragma GCC unroll 3
+          for (int kj = 0; kj < 3; kj++)
+            xv[kj] = *(const V16u *) (xr + ow + kj);
+          for (int c = 0; c < CB; c++)
+            {
+              float t[16] = { 0 };
+              V16 d;
+              memcpy (t, dyr[c] + ow, sizeof (float) * (w - ow));
+              memcpy (&d, t, sizeof d);
+#pragma GCC unroll 3
+              for (int kj = 0; kj < 3; kj++)
+                acc[c][kj] += d * xv[kj];
+            }
+        }
+    }
+#pragma GCC unroll 8
+  for (int c = 0; c < CB; c++)
+#pragma GCC unroll 3
+    for (int kj = 0; kj < 3; kj++)
+      vacc[c * 3 + kj] = acc[c][kj];
+}
+
+/* Sum of the 16 lanes as a tree of vector adds (a scalar loop over the
+ * lanes of every accumulator cost more than the FMAs for small images). */
+static inline __attribute__ ((always_inline)) float
+hsum (V16 v)
+{
+  typedef int I16 __attribute__ ((vector_size (64)));
+  v += __builtin_shuffle (v, (I16) { 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7 });
+  v += __builtin_shuffle (v, (I16) { 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11 });
+  v += __builtin_shuffle (v, (I16) { 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13 });
+  v += __builtin_shuffle (v, (I16) { 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14 });
+  return v[0];
+}
+
+#define DEFINE_WGRAD_BAND(name, ...)                                           \
+  static __VA_ARGS__ void                                                      \
+  name (const WJob *job, guint task)                                           \
+  {                                                                            \
+    float *slot = job->slots + task * job->slot_floats;                        \
+    float *part = slot;                                                        \
+    V16u *vacc = (V16u *) align64 (part + job->c_out * job->c_in * 9);         \
+    float *xb = align64 ((float *) vacc + vacc_floats (job->c_in, job->c_out));\
+    float *dyb = align64 (xb + job->c_in * (job->rows + 2) * job->ws);         \
+    gint64 oh0 = job->h * task / job->n_tasks;                                 \
+    gint64 oh1 = job->h * (task + 1) / job->n_tasks;                           \
+    gint64 xs = (job->rows + 2) * job->ws, nb = n_blocks (job->c_out);         \
+    memset (vacc, 0, sizeof (float) * vacc_floats (job->c_in, job->c_out));    \
+    for (gint64 c0 = oh0; c0 < oh1; c0 += job->rows)                           \
+      {                                                                        \
+        gint64 c1 = MIN (c0 + job->rows, oh1);                                 \
+        for (gint64 ci = 0; ci < job->c_in; ci++)                              \
+          for (gint64 i = 0; i < c1 - c0 + 2; i++)                             \
+            {                                                                  \
+              float *dst = xb + ci * xs + i * job->ws;                         \
+              gint64 ih = c0 - 1 + i;                                          \
+              memset (dst, 0, sizeof (float) * job->ws);                       \
+              if (ih >= 0 && ih < job->h)                                      \
+                memcpy (dst + 1, job->x + (ci * job->h + ih) * job->w,         \
+                        sizeof (float) * job->w);                              \
+            }                                                                  \
+        for (gint64 cb = 0; cb < nb; cb++)                                     \
+          {                                                                    \
+            gint64 co0 = cb * CB, n_co = MIN (CB, job->c_out - co0);           \
+            for (gint64 c = 0; c < n_co; c++)                                  \
+              memcpy (dyb + c * job->dys,                                      \
+                      job->dy + ((co0 + c) * job->h + c0) * job->w,            \
+                      sizeof (float) * (c1 - c0) * job->w);                    \
+            for (gint64 ci = 0; ci < job->c_in; ci++)                          \
+              for (gint64 r = 0; r < 3; r++)                                   \
+                wgrad_chunk (job, xb + ci * xs, dyb, r, n_co, c0, c1,          \
+                             vacc + ((cb * job->c_in + ci) * 3 + r) * CB * 3); \
+          }                                                                    \
+      }                                                                        \
+    for (gint64 co = 0; co < job->c_out; co++)                                 \
+      for (gint64 ci = 0; ci < job->c_in; ci++)                                \
+        for (gint64 t = 0; t < 9; t++)                                         \
+          {                                                                    \
+            gint64 cb = co / CB, c = co % CB;                                  \
+            V16 l = vacc[(((cb * job->c_in + ci) * 3 + t / 3) * CB + c) * 3   \
+                         + t % 3];                                             \
+            part[(co * job->c_in + ci) * 9 + t] = hsum (l);                    \
+          }                                                                    \
+  }
+
+#if defined(__x86_64__) && defined(__GNUC__)
+DEFINE_WGRAD_BAND (wgrad_avx512, __attribute__ ((target ("avx512f,fma"))))
+#endif
+DEFINE_WGRAD_BAND (wgrad_generic, )
+
+static void
+wgrad_task (guint task, gpointer data)
+{
+  const WJob *job = data;
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (have_avx512 ())
+    {
+      wgrad_avx512 (job, task);
+      return;
+    }
+#endif
+  wgrad_generic (job, task);
+}
+
+void
+msc_conv_direct3x3_wgrad (gint64 n, gint64 c_in, gint64 c_out, gint64 h, gint64 w,
+                          const float *x, const float *dy, float *dw, float *scratch,
+                          MscThreadPool *pool)
+{
+  WJob job = {
+    .c_in = c_in, .c_out = c_out, .h = h, .w = w, .ws = row_stride (w),
+    .rows = chunk_rows (h, w), .slots = scratch,
+    /* 16 floats more than a chunk, so that the CB channels' rows do not all
+     * fall in the same L1 sets (chunks are often a multiple of 4 KiB). */
+    .dys = chunk_rows (h, w) * w + 16,
+    .slot_floats = wgrad_slot_floats (c_in, c_out, h, w),
+    .n_tasks = (guint) MIN (h, N_SLOTS),
+  };
+  gint64 n_w = c_out * c_in * 9;
+
+  for (gint64 i = 0; i < n; i++)
+    {
+      job.x = x + i * c_in * h * w;
+      job.dy = dy + i * c_out * h * w;
+      msc_thread_pool_run (pool, job.n_tasks, wgrad_task, &job);
+      /* In task order, whichever thread ran which task. */
+      for (guint t = 0; t < job.n_tasks; t++)
+        {
+          const float *part = scratch + t * job.slot_floats;
+          for (gint64 k = 0; k < n_w; k++)
+            dw[k] += part[k];
+        }
     }
 }

@@ -31,6 +31,16 @@ void  msc_conv_direct3x3 (gint64 n, gint64 c_in, gint64 c_out, gint64 h, gint64 
                           float *scratch,
                           MscThreadPool *pool);
 
+/* dw (c_out, c_in, 3, 3) += the weight gradient of that convolution
+ * (without flip), given its input x and output gradient dy. */
+gsize msc_conv_direct3x3_wgrad_scratch_floats (gint64 c_in, gint64 c_out, gint64 h, gint64 w);
+void  msc_conv_direct3x3_wgrad (gint64 n, gint64 c_in, gint64 c_out, gint64 h, gint64 w,
+                                const float *x,   /* (n, c_in, h, w) */
+                                const float *dy,  /* (n, c_out, h, w) */
+                                float *dw,        /* (c_out, c_in, 3, 3) */
+                                float *scratch,
+                                MscThreadPool *pool);
+
 /* Which path msc_conv2d_forward/_backward take where more than one
  * applies. Process-wide; for tests (to check the paths against each other)
  * and benchmarks (to measure them) only. */

@@ -352,7 +352,7 @@ is_same3x3 (const MscConv2dParams *p)
 /* Below this many output channels the direct kernel beats im2col + sgemm
  * (see docs/PERFORMANCE.md): the GEMM's M dimension is the output channel
  * count, and OpenBLAS needs more rows than that to approach its peak. */
-#define DIRECT_MAX_CHANNELS 64
+#define DIRECT_MAX_CHANNELS 256
 
 /* Whether a convolution producing c_out channels (the forward one, or dx's
  * flipped one with c_in) goes direct. */
@@ -362,6 +362,19 @@ use_direct (const MscConv2dParams *p, gint64 c_out)
   if (!is_same3x3 (p) || forced_path == MSC_CONV_PATH_GEMM)
     return FALSE;
   return forced_path == MSC_CONV_PATH_DIRECT || c_out <= DIRECT_MAX_CHANNELS;
+}
+
+/* Up to this many channels (in and out) dw is faster direct than as the
+ * (c_out, 9 c_in, image) GEMM; see docs/PERFORMANCE.md. */
+#define DIRECT_WGRAD_MAX_CHANNELS 32
+
+static gboolean
+use_direct_wgrad (const MscConv2dParams *p)
+{
+  if (!is_same3x3 (p) || forced_path == MSC_CONV_PATH_GEMM)
+    return FALSE;
+  return forced_path == MSC_CONV_PATH_DIRECT
+         || MAX (p->c_in, p->c_out) <= DIRECT_WGRAD_MAX_CHANNELS;
 }
 
 /* dx_g (cg, h_in, w_in) += conv (dy_g, flip (w_g)); scratch holds the
@@ -411,6 +424,9 @@ msc_conv2d_scratch_floats (const MscConv2dParams *p)
   if (is_same3x3 (p))
     fwd = MAX (fwd, MAX (msc_conv_direct3x3_scratch_floats (p->c_in, p->c_out, p->w_in),
                          msc_conv_direct3x3_scratch_floats (p->c_out, p->c_in, p->w_in)));
+  if (is_same3x3 (p))
+    fwd = MAX (fwd, msc_conv_direct3x3_wgrad_scratch_floats (p->c_in, p->c_out, p->h_in,
+                                                             p->w_in));
   if (!dx_by_flipped_conv (p))
     return fwd;
   /* Backward's dx: the flipped weights of a group, then dy's column tile. */
@@ -612,6 +628,12 @@ msc_conv2d_backward (const MscConv2dParams *p, const float *x, const float *w, c
       msc_conv_direct3x3 (p->n, p->c_out, p->c_in, p->h_in, p->w_in, dy, w, TRUE, NULL, TRUE,
                           dx, scratch, pool);
       dx = NULL;
+    }
+  if (dw && use_direct_wgrad (p))
+    {
+      msc_conv_direct3x3_wgrad (p->n, p->c_in, p->c_out, p->h_in, p->w_in, x, dy, dw,
+                                scratch, pool);
+      dw = NULL;
     }
   for (gint64 n = 0; n < p->n; n++)
     for (gint64 grp = 0; grp < p->groups; grp++)
