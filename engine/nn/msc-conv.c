@@ -349,9 +349,10 @@ is_same3x3 (const MscConv2dParams *p)
          && p->pad_w == 1 && p->dil_h == 1 && p->dil_w == 1 && p->groups == 1;
 }
 
-/* Below this many output channels the direct kernel beats im2col + sgemm
- * (see docs/PERFORMANCE.md): the GEMM's M dimension is the output channel
- * count, and OpenBLAS needs more rows than that to approach its peak. */
+/* Up to this many output channels the direct kernel is measured faster
+ * than im2col + sgemm (docs/PERFORMANCE.md: at every U-Net shape, 16-256
+ * channels, most of all with few channels, where the GEMM's M dimension is
+ * too small for OpenBLAS). Beyond it, unmeasured, the GEMM stays. */
 #define DIRECT_MAX_CHANNELS 256
 
 /* Whether a convolution producing c_out channels (the forward one, or dx's
