@@ -328,7 +328,7 @@ typedef struct {
  * L1 (that made this loop 2-3x slower). */
 static inline __attribute__ ((always_inline)) void
 wgrad_chunk (const WJob *job, const float *xb, const float *dyb, gint64 r, gint64 n_co,
-             gint64 oh0, gint64 oh1, V16u *vacc)
+             gint64 oh0, gint64 oh1, V16u *vacc, const gboolean in_register)
 {
   V16 acc[CB][3];
   gint64 w = job->w;
@@ -357,6 +357,13 @@ wgrad_chunk (const WJob *job, const float *xb, const float *dyb, gint64 r, gint6
           for (int c = 0; c < CB; c++)
             {
               V16 d = *(const V16u *) (dyr[c] + ow);
+              /* With 24 accumulators GCC folds this load into each of the
+               * 3 FMAs: 27 loads per 24 FMAs, more than the load ports
+               * sustain. An empty asm holding d in a register stops that
+               * (only where d fits one: in_register is a constant, and
+               * FALSE for the generic build). */
+              if (in_register)
+                __asm__ ("" : "+v" (d));
 #pragma GCC unroll 3
               for (int kj = 0; kj < 3; kj++)
                 acc[c][kj] += d * xv[kj];
@@ -402,7 +409,7 @@ hsum (V16 v)
   return v[0];
 }
 
-#define DEFINE_WGRAD_BAND(name, ...)                                           \
+#define DEFINE_WGRAD_BAND(name, PIN, ...)                                           \
   static __VA_ARGS__ void                                                      \
   name (const WJob *job, guint task)                                           \
   {                                                                            \
@@ -438,7 +445,8 @@ hsum (V16 v)
             for (gint64 ci = 0; ci < job->c_in; ci++)                          \
               for (gint64 r = 0; r < 3; r++)                                   \
                 wgrad_chunk (job, xb + ci * xs, dyb, r, n_co, c0, c1,          \
-                             vacc + ((cb * job->c_in + ci) * 3 + r) * CB * 3); \
+                             vacc + ((cb * job->c_in + ci) * 3 + r) * CB * 3,  \
+                             PIN);                                             \
           }                                                                    \
       }                                                                        \
     for (gint64 co = 0; co < job->c_out; co++)                                 \
@@ -453,9 +461,9 @@ hsum (V16 v)
   }
 
 #if defined(__x86_64__) && defined(__GNUC__)
-DEFINE_WGRAD_BAND (wgrad_avx512, __attribute__ ((target ("avx512f,fma"))))
+DEFINE_WGRAD_BAND (wgrad_avx512, TRUE, __attribute__ ((target ("avx512f,fma"))))
 #endif
-DEFINE_WGRAD_BAND (wgrad_generic, )
+DEFINE_WGRAD_BAND (wgrad_generic, FALSE, )
 
 static void
 wgrad_task (guint task, gpointer data)
