@@ -332,6 +332,83 @@ dx_by_flipped_conv (const MscConv2dParams *p)
          && p->pad_h <= p->dil_h * (p->kh - 1) && p->pad_w <= p->dil_w * (p->kw - 1);
 }
 
+/* ---- dw by column tiles in parallel ---------------------------------------- */
+
+/* OpenBLAS with 2 threads scales poorly on the dw GEMMs of one column tile
+ * ((c_out, 9 c_in) x a few thousand columns), and im2col between them is
+ * serial per tile. Instead the tiles are split into DW_TASKS fixed groups,
+ * each run as one pool task with single-threaded sgemm into its own
+ * partial dw; the partials are then added in group order, so the result
+ * does not depend on the pool. The count is fixed (not the pool's size) so
+ * that the scratch size is a function of the shape alone; 4 leaves 2
+ * threads some slack to balance. */
+#define DW_TASKS 4
+
+typedef struct {
+  Geom g;
+  const float *xg, *dyg;
+  float *scratch;
+  gint64 rows, k, cog, hw_out, slot, n_tiles;
+} DwTileJob;
+
+static gint64
+dw_tile_slot_floats (gint64 k, gint64 rows, gint64 wo, gint64 cog)
+{
+  return k * rows * wo + cog * k;
+}
+
+static void
+dw_tile_task (guint t, gpointer data)
+{
+  const DwTileJob *job = data;
+  Geom g = job->g;
+  float *col = job->scratch + t * job->slot, *part = col + job->k * job->rows * g.wo;
+  gint64 first = job->n_tiles * t / DW_TASKS, last = job->n_tiles * (t + 1) / DW_TASKS;
+  ColJob cj = { .g = &g, .img = job->xg, .col = col };
+
+  memset (part, 0, sizeof (float) * job->cog * job->k);
+  for (gint64 tile = first; tile < last; tile++)
+    {
+      g.oh0 = tile * job->rows;
+      g.oh1 = MIN (g.oh0 + job->rows, g.ho);
+      gint64 cols = (g.oh1 - g.oh0) * g.wo;
+      for (guint c = 0; c < g.c; c++)
+        im2col_task (c, &cj);
+      /* part (cog, k) += dy_g[:, tile] (cog, cols) col^T (cols, k) */
+      msc_sgemm (FALSE, TRUE, job->cog, job->k, cols, 1.0f, job->dyg + g.oh0 * g.wo,
+                 job->hw_out, col, cols, 1.0f, part, job->k);
+    }
+}
+
+/* dw_g (cog, k) += dy_g x im2col (x_g)^T, tiles in parallel. */
+static void
+dw_tiled (const Geom *g0, const float *xg, const float *dyg, float *dwg, gint64 cog,
+          float *scratch, MscThreadPool *pool)
+{
+  gint64 k = g0->c * g0->kh * g0->kw, rows = tile_rows (k, g0->wo, g0->ho);
+  DwTileJob job = {
+    .g = *g0, .xg = xg, .dyg = dyg, .scratch = scratch, .rows = rows, .k = k, .cog = cog,
+    .hw_out = g0->ho * g0->wo, .slot = dw_tile_slot_floats (k, rows, g0->wo, cog),
+    .n_tiles = (g0->ho + rows - 1) / rows,
+  };
+  int blas_threads = msc_blas_get_threads ();
+
+  /* OpenBLAS's thread count is process-wide: single-threaded while our
+   * workers call it concurrently, restored afterwards. Also without a pool,
+   * so that the result is the same with and without one (OpenBLAS's
+   * threaded and single-threaded kernels round differently); the
+   * parallelism here is the pool's. */
+  msc_blas_set_threads (1);
+  msc_thread_pool_run (pool, DW_TASKS, dw_tile_task, &job);
+  msc_blas_set_threads (blas_threads);
+  for (guint t = 0; t < DW_TASKS; t++)
+    {
+      const float *part = scratch + t * job.slot + k * rows * g0->wo;
+      for (gint64 i = 0; i < cog * k; i++)
+        dwg[i] += part[i];
+    }
+}
+
 static MscConvPath forced_path = MSC_CONV_PATH_AUTO;
 
 void
@@ -426,8 +503,12 @@ msc_conv2d_scratch_floats (const MscConv2dParams *p)
     fwd = MAX (fwd, MAX (msc_conv_direct3x3_scratch_floats (p->c_in, p->c_out, p->w_in),
                          msc_conv_direct3x3_scratch_floats (p->c_out, p->c_in, p->w_in)));
   if (is_same3x3 (p))
-    fwd = MAX (fwd, msc_conv_direct3x3_wgrad_scratch_floats (p->c_in, p->c_out, p->h_in,
-                                                             p->w_in));
+    {
+      fwd = MAX (fwd, msc_conv_direct3x3_wgrad_scratch_floats (p->c_in, p->c_out, p->h_in,
+                                                               p->w_in));
+      fwd = MAX (fwd, (gsize) (DW_TASKS * dw_tile_slot_floats (k, tile_rows (k, w_out, h_out),
+                                                               w_out, p->c_out)));
+    }
   if (!dx_by_flipped_conv (p))
     return fwd;
   /* Backward's dx: the flipped weights of a group, then dy's column tile. */
@@ -634,6 +715,13 @@ msc_conv2d_backward (const MscConv2dParams *p, const float *x, const float *w, c
     {
       msc_conv_direct3x3_wgrad (p->n, p->c_in, p->c_out, p->h_in, p->w_in, x, dy, dw,
                                 scratch, pool);
+      dw = NULL;
+    }
+  if (dw && is_same3x3 (p))
+    {
+      for (gint64 n = 0; n < p->n; n++)
+        dw_tiled (&g, x + n * p->c_in * hw_in, dy + n * p->c_out * hw_out, dw, p->c_out,
+                  scratch, pool);
       dw = NULL;
     }
   for (gint64 n = 0; n < p->n; n++)
