@@ -441,18 +441,21 @@ hsum (V16 v)
     gint64 oh1 = job->h * (task + 1) / job->n_tasks;                           \
     gint64 xs = (job->rows + 2) * job->ws, nb = n_blocks (job->c_out);         \
     memset (vacc, 0, sizeof (float) * vacc_floats (job->c_in, job->c_out));    \
+    /* Padding columns: zeroed once, never written after. */                  \
+    memset (xb, 0, sizeof (float) * job->c_in * xs);                           \
     for (gint64 c0 = oh0; c0 < oh1; c0 += job->rows)                           \
       {                                                                        \
         gint64 c1 = MIN (c0 + job->rows, oh1);                                 \
         for (gint64 ci = 0; ci < job->c_in; ci++)                              \
           for (gint64 i = 0; i < c1 - c0 + 2; i++)                             \
             {                                                                  \
-              float *dst = xb + ci * xs + i * job->ws;                         \
+              float *dst = xb + ci * xs + i * job->ws + 1;                     \
               gint64 ih = c0 - 1 + i;                                          \
-              memset (dst, 0, sizeof (float) * job->ws);                       \
               if (ih >= 0 && ih < job->h)                                      \
-                memcpy (dst + 1, job->x + (ci * job->h + ih) * job->w,         \
+                memcpy (dst, job->x + (ci * job->h + ih) * job->w,             \
                         sizeof (float) * job->w);                              \
+              else                                                             \
+                memset (dst, 0, sizeof (float) * job->w);                      \
             }                                                                  \
         for (gint64 cb = 0; cb < nb; cb++)                                     \
           {                                                                    \
