@@ -311,7 +311,8 @@ test_pool_deterministic (void)
 }
 
 /* The direct 3x3 kernels against im2col + sgemm on the same data: odd
- * widths (1, a partial vector, 48 + a remainder), one row, channel counts
+ * widths (1, a partial vector, 48 + a remainder, tails split 32 + 32),
+ * one row, channel counts
  * around the block size, and, forced, channel counts above the automatic
  * limits. With a pool the direct result must not change either. */
 static void
@@ -326,6 +327,7 @@ test_direct_vs_gemm (void)
     { 1, 8, 18, 64, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1 },
     { 2, 33, 6, 47, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1 },
     { 1, 40, 7, 31, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1 },
+    { 1, 4, 3, 112, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1 },   /* 48 + 32 + 32 pixels */
   };
   g_autoptr (MscThreadPool) pool = msc_thread_pool_new (3);
 
