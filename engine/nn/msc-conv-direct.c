@@ -339,14 +339,35 @@ static gint64
 wgrad_slot_floats (gint64 c_in, gint64 c_out, gint64 h, gint64 w)
 {
   gint64 rows = chunk_rows (h, w);
-  return vacc_floats (c_in, c_out) + c_in * (rows + 2) * row_stride (w) + c_out * c_in * 9
-         + CB * (rows * w + 16) + 3 * 16;
+  gint64 f = 2 * c_out + vacc_floats (c_in, c_out) + c_in * (rows + 2) * row_stride (w)
+             + c_out * c_in * 9 + CB * (rows * w + 16) + 3 * 16;
+  return (f + 1) / 2 * 2;   /* even, so that every slot's doubles stay aligned */
+}
+
+/* Sum of n floats, one vector of 16 lanes, the lanes added in double at
+ * the end; n is at most a chunk (about 1,000 values), so the precision is
+ * that of msc-conv.c's bias_grad. */
+static inline __attribute__ ((always_inline)) double
+chunk_sum (const float *d, gint64 n)
+{
+  V16 acc = { 0 };
+  float lane[16];
+  double s = 0;
+  gint64 k = 0;
+  for (; k + 16 <= n; k += 16)
+    acc += *(const V16u *) (d + k);
+  memcpy (lane, &acc, sizeof lane);
+  for (int l = 0; l < 16; l++)
+    s += lane[l];
+  for (; k < n; k++)
+    s += d[k];
+  return s;
 }
 
 gsize
 msc_conv_direct3x3_wgrad_scratch_floats (gint64 c_in, gint64 c_out, gint64 h, gint64 w)
 {
-  return (gsize) (WGRAD_BANDS * wgrad_slot_floats (c_in, c_out, h, w));
+  return (gsize) (WGRAD_BANDS * wgrad_slot_floats (c_in, c_out, h, w) + 2 * c_out);
 }
 
 typedef struct {
@@ -356,6 +377,7 @@ typedef struct {
   float *slots;
   gint64 slot_floats;
   guint n_tasks;
+  float *db;             /* or NULL: only whether it is wanted */
 } WJob;
 
 /* One chunk [oh0, oh1), a block of CB output channels (n_co real), input
@@ -452,7 +474,8 @@ hsum (V16 v)
   name (const WJob *job, guint task)                                           \
   {                                                                            \
     float *slot = job->slots + task * job->slot_floats;                        \
-    float *part = slot;                                                        \
+    double *pdb = (double *) slot;                                             \
+    float *part = slot + 2 * job->c_out;                                       \
     V16u *vacc = (V16u *) align64 (part + job->c_out * job->c_in * 9);         \
     float *xb = align64 ((float *) vacc + vacc_floats (job->c_in, job->c_out));\
     float *dyb = align64 (xb + job->c_in * (job->rows + 2) * job->ws);         \
@@ -460,6 +483,7 @@ hsum (V16 v)
     gint64 oh1 = job->h * (task + 1) / job->n_tasks;                           \
     gint64 xs = (job->rows + 2) * job->ws, nb = n_blocks (job->c_out);         \
     memset (vacc, 0, sizeof (float) * vacc_floats (job->c_in, job->c_out));    \
+    memset (pdb, 0, sizeof (double) * job->c_out);                             \
     /* Padding columns: zeroed once, never written after. */                  \
     memset (xb, 0, sizeof (float) * job->c_in * xs);                           \
     for (gint64 c0 = oh0; c0 < oh1; c0 += job->rows)                           \
@@ -480,9 +504,15 @@ hsum (V16 v)
           {                                                                    \
             gint64 co0 = cb * CB, n_co = MIN (CB, job->c_out - co0);           \
             for (gint64 c = 0; c < n_co; c++)                                  \
-              memcpy (dyb + c * job->dys,                                      \
-                      job->dy + ((co0 + c) * job->h + c0) * job->w,            \
-                      sizeof (float) * (c1 - c0) * job->w);                    \
+              {                                                                \
+                memcpy (dyb + c * job->dys,                                    \
+                        job->dy + ((co0 + c) * job->h + c0) * job->w,          \
+                        sizeof (float) * (c1 - c0) * job->w);                  \
+                /* db from the copy, while it is in L1: no pass of its own */ \
+                if (job->db)                                                   \
+                  pdb[co0 + c] += chunk_sum (dyb + c * job->dys,               \
+                                             (c1 - c0) * job->w);              \
+              }                                                                \
             for (gint64 ci = 0; ci < job->c_in; ci++)                          \
               for (gint64 r = 0; r < 3; r++)                                   \
                 wgrad_chunk (job, xb + ci * xs, dyb, r, n_co, c0, c1,          \
@@ -522,8 +552,8 @@ wgrad_task (guint task, gpointer data)
 
 void
 msc_conv_direct3x3_wgrad (gint64 n, gint64 c_in, gint64 c_out, gint64 h, gint64 w,
-                          const float *x, const float *dy, float *dw, float *scratch,
-                          MscThreadPool *pool)
+                          const float *x, const float *dy, float *dw, float *db,
+                          float *scratch, MscThreadPool *pool)
 {
   WJob job = {
     .c_in = c_in, .c_out = c_out, .h = h, .w = w, .ws = row_stride (w),
@@ -533,8 +563,15 @@ msc_conv_direct3x3_wgrad (gint64 n, gint64 c_in, gint64 c_out, gint64 h, gint64 
     .dys = chunk_rows (h, w) * w + 16,
     .slot_floats = wgrad_slot_floats (c_in, c_out, h, w),
     .n_tasks = (guint) MIN (h, WGRAD_BANDS),
+    .db = db,
   };
   gint64 n_w = c_out * c_in * 9;
+  /* db's partials are summed over tasks and images in double, then added
+   * once (as bias_grad does); after the slots, 8-byte aligned as they are. */
+  double *sdb = (double *) (scratch + WGRAD_BANDS * job.slot_floats);
+
+  if (db)
+    memset (sdb, 0, sizeof (double) * c_out);
 
   for (gint64 i = 0; i < n; i++)
     {
@@ -544,9 +581,14 @@ msc_conv_direct3x3_wgrad (gint64 n, gint64 c_in, gint64 c_out, gint64 h, gint64 
       /* In task order, whichever thread ran which task. */
       for (guint t = 0; t < job.n_tasks; t++)
         {
-          const float *part = scratch + t * job.slot_floats;
+          const float *slot = scratch + t * job.slot_floats;
+          const float *part = slot + 2 * c_out;
           for (gint64 k = 0; k < n_w; k++)
             dw[k] += part[k];
+          for (gint64 co = 0; db && co < c_out; co++)
+            sdb[co] += ((const double *) slot)[co];
         }
     }
+  for (gint64 co = 0; db && co < c_out; co++)
+    db[co] += (float) sdb[co];
 }

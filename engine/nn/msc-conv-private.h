@@ -32,12 +32,14 @@ void  msc_conv_direct3x3 (gint64 n, gint64 c_in, gint64 c_out, gint64 h, gint64 
                           MscThreadPool *pool);
 
 /* dw (c_out, c_in, 3, 3) += the weight gradient of that convolution
- * (without flip), given its input x and output gradient dy. */
+ * (without flip), given its input x and output gradient dy; and db += the
+ * sum of dy per channel when db is not NULL (it reads dy anyway). */
 gsize msc_conv_direct3x3_wgrad_scratch_floats (gint64 c_in, gint64 c_out, gint64 h, gint64 w);
 void  msc_conv_direct3x3_wgrad (gint64 n, gint64 c_in, gint64 c_out, gint64 h, gint64 w,
                                 const float *x,   /* (n, c_in, h, w) */
                                 const float *dy,  /* (n, c_out, h, w) */
                                 float *dw,        /* (c_out, c_in, 3, 3) */
+                                float *db,        /* (c_out) or NULL */
                                 float *scratch,
                                 MscThreadPool *pool);
 

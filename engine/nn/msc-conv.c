@@ -702,7 +702,7 @@ msc_conv2d_backward (const MscConv2dParams *p, const float *x, const float *w, c
     }
   gint64 rows = tile_rows (k, g.wo, g.ho);
   gboolean flip = dx_by_flipped_conv (p);
-  if (db)
+  if (db && !(dw && use_direct_wgrad (p)))
     bias_grad (db, dy, p->n, p->c_out, hw_out);
   if (dx && use_direct (p, p->c_in))
     {
@@ -713,7 +713,8 @@ msc_conv2d_backward (const MscConv2dParams *p, const float *x, const float *w, c
     }
   if (dw && use_direct_wgrad (p))
     {
-      msc_conv_direct3x3_wgrad (p->n, p->c_in, p->c_out, p->h_in, p->w_in, x, dy, dw,
+      /* db too, from the dy chunks it copies */
+      msc_conv_direct3x3_wgrad (p->n, p->c_in, p->c_out, p->h_in, p->w_in, x, dy, dw, db,
                                 scratch, pool);
       dw = NULL;
     }
