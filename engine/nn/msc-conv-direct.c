@@ -123,9 +123,15 @@ block (const Job *job, const float *rows, const gint64 *roff, const float *wk,
                 acc[c][v] += wr[kj * CB + c] * xv[v];
           }
       }
-  for (gint64 c = 0; c < n_co; c++)
+  /* Unrolled over all CB (the test inside) so that acc stays in registers
+   * rather than being stored to the stack to be indexed. */
+#pragma GCC unroll 8
+  for (int c = 0; c < CB; c++)
+#pragma GCC unroll 3
     for (int v = 0; v < V; v++)
       {
+        if (c >= n_co)
+          break;
         float *yv = y + c * hw + ow0 + 16 * v;
         gint64 lanes = MIN (n_px - 16 * v, 16);
         if (lanes == 16)
@@ -437,6 +443,7 @@ wgrad_chunk (const WJob *job, const float *xb, const float *dyb, gint64 r, gint6
 #pragma GCC unroll 3
           for (int kj = 0; kj < 3; kj++)
             xv[kj] = *(const V16u *) (xr + ow + kj);
+#pragma GCC unroll 8
           for (int c = 0; c < CB; c++)
             {
               float t[16] = { 0 };

@@ -444,7 +444,7 @@ use_direct (const MscConv2dParams *p, gint64 c_out)
 
 /* Up to this many channels (in and out) dw is faster direct than as the
  * (c_out, 9 c_in, image) GEMM; see docs/PERFORMANCE.md. */
-#define DIRECT_WGRAD_MAX_CHANNELS 32
+#define DIRECT_WGRAD_MAX_CHANNELS 64
 
 static gboolean
 use_direct_wgrad (const MscConv2dParams *p)
