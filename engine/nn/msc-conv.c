@@ -4,8 +4,11 @@
  * with the spatial size as the GEMM's N dimension (large, which is what
  * OpenBLAS is fastest at). 1x1 stride-1 convolutions skip im2col (the input
  * already is the column matrix); depthwise ones are direct loops. 3x3
- * stride-1 "same" convolutions with few channels use the direct kernel of
- * msc-conv-direct.c instead, forward and for backward's dx.
+ * stride-1 "same" convolutions (the U-Net's) use the direct kernels of
+ * msc-conv-direct.c instead: forward and backward's dx up to 256 channels,
+ * dw (with db) up to 64; above that their dw runs its column tiles in
+ * parallel on the pool. docs/PERFORMANCE.md has the measurements behind
+ * each limit.
  */
 #include "msc-conv.h"
 
