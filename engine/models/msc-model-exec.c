@@ -102,7 +102,9 @@ plan_conv (MscModel *m, NodeRt *n, GError **error)
   gint64 ho, wo;
   msc_conv2d_output_hw (&n->k.conv, &ho, &wo);
   set_shape (msc_exec_out (m, n), 4, x->shape[0], n->k.conv.c_out, ho, wo);
-  n->scratch_floats = msc_conv2d_scratch_floats (&n->k.conv);
+  /* Inference plans need forward scratch only; backward's is far larger. */
+  n->scratch_floats = m->plan_training ? msc_conv2d_scratch_floats (&n->k.conv)
+                                       : msc_conv2d_forward_scratch_floats (&n->k.conv);
   n->flops = 2 * msc_exec_out (m, n)->numel * (guint64) (n->k.conv.c_in / n->k.conv.groups * k * k);
   return TRUE;
 }

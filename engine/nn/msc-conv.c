@@ -3,7 +3,12 @@
  * General case: im2col into scratch, then one msc_sgemm per (image, group)
  * with the spatial size as the GEMM's N dimension (large, which is what
  * OpenBLAS is fastest at). 1x1 stride-1 convolutions skip im2col (the input
- * already is the column matrix); depthwise ones are direct loops.
+ * already is the column matrix); depthwise ones are direct loops. 3x3
+ * stride-1 "same" convolutions (the U-Net's) use the direct kernels of
+ * msc-conv-direct.c instead: forward and backward's dx up to 256 channels,
+ * dw (with db) up to 64; above that their dw runs its column tiles in
+ * parallel on the pool. docs/PERFORMANCE.md has the measurements behind
+ * each limit.
  */
 #include "msc-conv.h"
 
@@ -11,6 +16,7 @@
 #include <string.h>
 
 #include "msc-blas.h"
+#include "msc-conv-private.h"
 #include "msc-nn-error.h"
 
 /* Geometry of one im2col/col2im: an image of c planes (h, w) seen by a
@@ -152,18 +158,33 @@ fill_bias (float *y, const float *b, gint64 rows, gint64 hw)
     }
 }
 
-/* db[c] += sum over n and space of dy (n, c, hw); summed in double so the
- * result does not depend on the image size's rounding. */
+/* db[c] += sum over n and space of dy (n, c, hw). 16 float lanes over
+ * runs of 1,024 values (independent lanes, so GCC vectorises the loop
+ * without reassociating), each run's total then added in double so the
+ * result does not depend on the image size's rounding. A plain double sum
+ * is one dependent add per value: 5 ms of a 40 ms backward at 16x512x512. */
 static void
 bias_grad (float *db, const float *dy, gint64 n, gint64 c, gint64 hw)
 {
+  enum { LANES = 16, RUN = 1024 };
+
   for (gint64 co = 0; co < c; co++)
     {
       double s = 0;
       for (gint64 i = 0; i < n; i++)
         {
           const float *d = dy + (i * c + co) * hw;
-          for (gint64 k = 0; k < hw; k++)
+          gint64 k = 0;
+          for (; k + RUN <= hw; k += RUN)
+            {
+              float lane[LANES] = { 0 };
+              for (gint64 j = 0; j < RUN; j += LANES)
+                for (int l = 0; l < LANES; l++)
+                  lane[l] += d[k + j + l];
+              for (int l = 0; l < LANES; l++)
+                s += lane[l];
+            }
+          for (; k < hw; k++)
             s += d[k];
         }
       db[co] += (float) s;
@@ -314,6 +335,129 @@ dx_by_flipped_conv (const MscConv2dParams *p)
          && p->pad_h <= p->dil_h * (p->kh - 1) && p->pad_w <= p->dil_w * (p->kw - 1);
 }
 
+/* ---- dw by column tiles in parallel ---------------------------------------- */
+
+/* OpenBLAS with 2 threads scales poorly on the dw GEMMs of one column tile
+ * ((c_out, 9 c_in) x a few thousand columns), and im2col between them is
+ * serial per tile. Instead the tiles are split into DW_TASKS fixed groups,
+ * each run as one pool task with single-threaded sgemm into its own
+ * partial dw; the partials are then added in group order, so the result
+ * does not depend on the pool. The count is fixed (not the pool's size) so
+ * that the scratch size is a function of the shape alone; 4 leaves 2
+ * threads some slack to balance. */
+#define DW_TASKS 4
+
+typedef struct {
+  Geom g;
+  const float *xg, *dyg;
+  float *scratch;
+  gint64 rows, k, cog, hw_out, slot, n_tiles;
+} DwTileJob;
+
+static gint64
+dw_tile_slot_floats (gint64 k, gint64 rows, gint64 wo, gint64 cog)
+{
+  return k * rows * wo + cog * k;
+}
+
+static void
+dw_tile_task (guint t, gpointer data)
+{
+  const DwTileJob *job = data;
+  Geom g = job->g;
+  float *col = job->scratch + t * job->slot, *part = col + job->k * job->rows * g.wo;
+  gint64 first = job->n_tiles * t / DW_TASKS, last = job->n_tiles * (t + 1) / DW_TASKS;
+  ColJob cj = { .g = &g, .img = job->xg, .col = col };
+
+  memset (part, 0, sizeof (float) * job->cog * job->k);
+  for (gint64 tile = first; tile < last; tile++)
+    {
+      g.oh0 = tile * job->rows;
+      g.oh1 = MIN (g.oh0 + job->rows, g.ho);
+      gint64 cols = (g.oh1 - g.oh0) * g.wo;
+      for (guint c = 0; c < g.c; c++)
+        im2col_task (c, &cj);
+      /* part (cog, k) += dy_g[:, tile] (cog, cols) col^T (cols, k) */
+      msc_sgemm (FALSE, TRUE, job->cog, job->k, cols, 1.0f, job->dyg + g.oh0 * g.wo,
+                 job->hw_out, col, cols, 1.0f, part, job->k);
+    }
+}
+
+/* dw_g (cog, k) += dy_g x im2col (x_g)^T, tiles in parallel. */
+static void
+dw_tiled (const Geom *g0, const float *xg, const float *dyg, float *dwg, gint64 cog,
+          float *scratch, MscThreadPool *pool)
+{
+  gint64 k = g0->c * g0->kh * g0->kw, rows = tile_rows (k, g0->wo, g0->ho);
+  DwTileJob job = {
+    .g = *g0, .xg = xg, .dyg = dyg, .scratch = scratch, .rows = rows, .k = k, .cog = cog,
+    .hw_out = g0->ho * g0->wo, .slot = dw_tile_slot_floats (k, rows, g0->wo, cog),
+    .n_tiles = (g0->ho + rows - 1) / rows,
+  };
+  int blas_threads = msc_blas_get_threads ();
+
+  /* OpenBLAS's thread count is process-wide: single-threaded while our
+   * workers call it concurrently, restored afterwards. Also without a pool,
+   * so that the result is the same with and without one (OpenBLAS's
+   * threaded and single-threaded kernels round differently); the
+   * parallelism here is the pool's. */
+  msc_blas_set_threads (1);
+  msc_thread_pool_run (pool, DW_TASKS, dw_tile_task, &job);
+  msc_blas_set_threads (blas_threads);
+  for (guint t = 0; t < DW_TASKS; t++)
+    {
+      const float *part = scratch + t * job.slot + k * rows * g0->wo;
+      for (gint64 i = 0; i < cog * k; i++)
+        dwg[i] += part[i];
+    }
+}
+
+static MscConvPath forced_path = MSC_CONV_PATH_AUTO;
+
+void
+msc_conv_set_path (MscConvPath path)
+{
+  forced_path = path;
+}
+
+/* 3x3, stride 1, padding 1, no dilation or groups: the U-Net's convolution,
+ * and the one msc_conv_direct3x3 computes. */
+static gboolean
+is_same3x3 (const MscConv2dParams *p)
+{
+  return p->kh == 3 && p->kw == 3 && p->stride_h == 1 && p->stride_w == 1 && p->pad_h == 1
+         && p->pad_w == 1 && p->dil_h == 1 && p->dil_w == 1 && p->groups == 1;
+}
+
+/* Up to this many output channels the direct kernel is measured faster
+ * than im2col + sgemm (docs/PERFORMANCE.md: at every U-Net shape, 16-256
+ * channels, most of all with few channels, where the GEMM's M dimension is
+ * too small for OpenBLAS). Beyond it, unmeasured, the GEMM stays. */
+#define DIRECT_MAX_CHANNELS 256
+
+/* Whether a convolution producing c_out channels (the forward one, or dx's
+ * flipped one with c_in) goes direct. */
+static gboolean
+use_direct (const MscConv2dParams *p, gint64 c_out)
+{
+  if (!is_same3x3 (p) || forced_path == MSC_CONV_PATH_GEMM)
+    return FALSE;
+  return forced_path == MSC_CONV_PATH_DIRECT || c_out <= DIRECT_MAX_CHANNELS;
+}
+
+/* Up to this many channels (in and out) dw is faster direct than as the
+ * (c_out, 9 c_in, image) GEMM; see docs/PERFORMANCE.md. */
+#define DIRECT_WGRAD_MAX_CHANNELS 64
+
+static gboolean
+use_direct_wgrad (const MscConv2dParams *p)
+{
+  if (!is_same3x3 (p) || forced_path == MSC_CONV_PATH_GEMM)
+    return FALSE;
+  return forced_path == MSC_CONV_PATH_DIRECT
+         || MAX (p->c_in, p->c_out) <= DIRECT_WGRAD_MAX_CHANNELS;
+}
+
 /* dx_g (cg, h_in, w_in) += conv (dy_g, flip (w_g)); scratch holds the
  * flipped weights (cg, cog kh kw) and then a column tile of dy. */
 static void
@@ -348,7 +492,7 @@ dx_flipped (const MscConv2dParams *p, const Geom *g, const float *wg, const floa
 }
 
 gsize
-msc_conv2d_scratch_floats (const MscConv2dParams *p)
+msc_conv2d_forward_scratch_floats (const MscConv2dParams *p)
 {
   gint64 h_out, w_out;
 
@@ -357,6 +501,31 @@ msc_conv2d_scratch_floats (const MscConv2dParams *p)
   msc_conv2d_output_hw (p, &h_out, &w_out);
   gint64 k = p->c_in / p->groups * p->kh * p->kw;
   gsize fwd = (gsize) (k * tile_rows (k, w_out, h_out) * w_out);
+  /* The path is chosen per call (tests may force one), so room for both. */
+  if (is_same3x3 (p))
+    fwd = MAX (fwd, msc_conv_direct3x3_scratch_floats (p->c_in, p->c_out, p->w_in));
+  return fwd;
+}
+
+gsize
+msc_conv2d_scratch_floats (const MscConv2dParams *p)
+{
+  gint64 h_out, w_out;
+
+  if (is_depthwise (p) || is_pointwise (p))
+    return 0;
+  msc_conv2d_output_hw (p, &h_out, &w_out);
+  gint64 k = p->c_in / p->groups * p->kh * p->kw;
+  gsize fwd = msc_conv2d_forward_scratch_floats (p);
+  if (is_same3x3 (p))
+    {
+      /* Backward: dx by the direct kernel on dy, and the dw paths. */
+      fwd = MAX (fwd, msc_conv_direct3x3_scratch_floats (p->c_out, p->c_in, p->w_in));
+      fwd = MAX (fwd, msc_conv_direct3x3_wgrad_scratch_floats (p->c_in, p->c_out, p->h_in,
+                                                               p->w_in));
+      fwd = MAX (fwd, (gsize) (DW_TASKS * dw_tile_slot_floats (k, tile_rows (k, w_out, h_out),
+                                                               w_out, p->c_out)));
+    }
   if (!dx_by_flipped_conv (p))
     return fwd;
   /* Backward's dx: the flipped weights of a group, then dy's column tile. */
@@ -499,6 +668,12 @@ msc_conv2d_forward (const MscConv2dParams *p, const float *x, const float *w, co
       msc_thread_pool_run (pool, (guint) p->c_in, dw_forward_task, &job);
       return;
     }
+  if (use_direct (p, p->c_out))
+    {
+      msc_conv_direct3x3 (p->n, p->c_in, p->c_out, p->h_in, p->w_in, x, w, FALSE, b, FALSE,
+                          y, scratch, pool);
+      return;
+    }
   gint64 rows = tile_rows (k, g.wo, g.ho);
   for (gint64 n = 0; n < p->n; n++)
     for (gint64 grp = 0; grp < p->groups; grp++)
@@ -544,8 +719,29 @@ msc_conv2d_backward (const MscConv2dParams *p, const float *x, const float *w, c
     }
   gint64 rows = tile_rows (k, g.wo, g.ho);
   gboolean flip = dx_by_flipped_conv (p);
-  if (db)
+  if (db && !(dw && use_direct_wgrad (p)))
     bias_grad (db, dy, p->n, p->c_out, hw_out);
+  if (dx && use_direct (p, p->c_in))
+    {
+      /* dx = conv (dy, flip (w)), accumulated, all images at once */
+      msc_conv_direct3x3 (p->n, p->c_out, p->c_in, p->h_in, p->w_in, dy, w, TRUE, NULL, TRUE,
+                          dx, scratch, pool);
+      dx = NULL;
+    }
+  if (dw && use_direct_wgrad (p))
+    {
+      /* db too, from the dy chunks it copies */
+      msc_conv_direct3x3_wgrad (p->n, p->c_in, p->c_out, p->h_in, p->w_in, x, dy, dw, db,
+                                scratch, pool);
+      dw = NULL;
+    }
+  if (dw && is_same3x3 (p))
+    {
+      for (gint64 n = 0; n < p->n; n++)
+        dw_tiled (&g, x + n * p->c_in * hw_in, dy + n * p->c_out * hw_out, dw, p->c_out,
+                  scratch, pool);
+      dw = NULL;
+    }
   for (gint64 n = 0; n < p->n; n++)
     for (gint64 grp = 0; grp < p->groups; grp++)
       {
@@ -668,12 +864,21 @@ tconv_is_pointwise (const MscConvTranspose2dParams *p)
          && p->pad_h == 0 && p->pad_w == 0 && p->out_pad_h == 0 && p->out_pad_w == 0;
 }
 
+/* Column tiles over input rows, as for conv2d: the whole image's columns
+ * (16.8 MB for a 2x2 upsampling of 32 channels at 256x256) were written by
+ * the GEMM and then scattered back by col2im from memory. */
+static gint64
+tconv_tile_rows (const MscConvTranspose2dParams *p)
+{
+  return tile_rows (p->c_out / p->groups * p->kh * p->kw, p->w_in, p->h_in);
+}
+
 gsize
 msc_conv_transpose2d_scratch_floats (const MscConvTranspose2dParams *p)
 {
   if (tconv_is_pointwise (p))
     return 0;
-  return (gsize) (p->c_out / p->groups * p->kh * p->kw * p->h_in * p->w_in);
+  return (gsize) (p->c_out / p->groups * p->kh * p->kw * tconv_tile_rows (p) * p->w_in);
 }
 
 /* The convolution whose input gradient this op is: it reads the (c_out/g,
@@ -699,6 +904,7 @@ msc_conv_transpose2d_forward (const MscConvTranspose2dParams *p, const float *x,
   Geom g = tconv_geom (p);
   gint64 cig = p->c_in / p->groups, cog = p->c_out / p->groups;
   gint64 hw_in = p->h_in * p->w_in, hw_out = g.h * g.w, k = cog * p->kh * p->kw;
+  gint64 rows = tconv_tile_rows (p);
 
   for (gint64 n = 0; n < p->n; n++)
     for (gint64 grp = 0; grp < p->groups; grp++)
@@ -713,9 +919,15 @@ msc_conv_transpose2d_forward (const MscConvTranspose2dParams *p, const float *x,
             msc_sgemm (TRUE, FALSE, cog, hw_in, cig, 1.0f, wg, k, xg, hw_in, 1.0f, yg, hw_out);
             continue;
           }
-        /* col (k, hw_in) = w_g^T (k, cig) x_g (cig, hw_in), scattered into y */
-        msc_sgemm (TRUE, FALSE, k, hw_in, cig, 1.0f, wg, k, xg, hw_in, 0.0f, scratch, hw_in);
-        col2im (&g, scratch, yg, pool);
+        for (g.oh0 = 0; g.oh0 < g.ho; g.oh0 += rows)
+          {
+            g.oh1 = MIN (g.oh0 + rows, g.ho);
+            gint64 cols = (g.oh1 - g.oh0) * g.wo;
+            /* col (k, cols) = w_g^T (k, cig) x_g[:, tile] (cig, cols), scattered into y */
+            msc_sgemm (TRUE, FALSE, k, cols, cig, 1.0f, wg, k, xg + g.oh0 * g.wo, hw_in,
+                       0.0f, scratch, cols);
+            col2im (&g, scratch, yg, pool);
+          }
       }
 }
 
@@ -727,6 +939,7 @@ msc_conv_transpose2d_backward (const MscConvTranspose2dParams *p, const float *x
   Geom g = tconv_geom (p);
   gint64 cig = p->c_in / p->groups, cog = p->c_out / p->groups;
   gint64 hw_in = p->h_in * p->w_in, hw_out = g.h * g.w, k = cog * p->kh * p->kw;
+  gint64 rows = tconv_tile_rows (p);
 
   if (db)
     bias_grad (db, dy, p->n, p->c_out, hw_out);
@@ -737,19 +950,30 @@ msc_conv_transpose2d_backward (const MscConvTranspose2dParams *p, const float *x
       {
         const float *xg = x + (n * p->c_in + grp * cig) * hw_in;
         const float *dyg = dy + (n * p->c_out + grp * cog) * hw_out;
-        const float *col = dyg;   /* pointwise: dy_g (cog, hw) is the column matrix */
-        if (!tconv_is_pointwise (p))
+        if (tconv_is_pointwise (p))
           {
-            im2col (&g, dyg, scratch, pool);
-            col = scratch;
+            /* dy_g (cog, hw) is the column matrix */
+            if (dx)
+              msc_sgemm (FALSE, FALSE, cig, hw_in, k, 1.0f, w + grp * cig * k, k, dyg, hw_in,
+                         1.0f, dx + (n * p->c_in + grp * cig) * hw_in, hw_in);
+            if (dw)
+              msc_sgemm (FALSE, TRUE, cig, k, hw_in, 1.0f, xg, hw_in, dyg, hw_in,
+                         1.0f, dw + grp * cig * k, k);
+            continue;
           }
-        /* dx_g (cig, hw_in) += w_g (cig, k) col (k, hw_in) */
-        if (dx)
-          msc_sgemm (FALSE, FALSE, cig, hw_in, k, 1.0f, w + grp * cig * k, k, col, hw_in,
-                     1.0f, dx + (n * p->c_in + grp * cig) * hw_in, hw_in);
-        /* dw_g (cig, k) += x_g (cig, hw_in) col^T (hw_in, k) */
-        if (dw)
-          msc_sgemm (FALSE, TRUE, cig, k, hw_in, 1.0f, xg, hw_in, col, hw_in,
-                     1.0f, dw + grp * cig * k, k);
+        for (g.oh0 = 0; g.oh0 < g.ho; g.oh0 += rows)
+          {
+            g.oh1 = MIN (g.oh0 + rows, g.ho);
+            gint64 cols = (g.oh1 - g.oh0) * g.wo, off = g.oh0 * g.wo;
+            im2col (&g, dyg, scratch, pool);
+            /* dx_g[:, tile] (cig, cols) += w_g (cig, k) col (k, cols) */
+            if (dx)
+              msc_sgemm (FALSE, FALSE, cig, cols, k, 1.0f, w + grp * cig * k, k, scratch, cols,
+                         1.0f, dx + (n * p->c_in + grp * cig) * hw_in + off, hw_in);
+            /* dw_g (cig, k) += x_g[:, tile] (cig, cols) col^T (cols, k) */
+            if (dw)
+              msc_sgemm (FALSE, TRUE, cig, k, cols, 1.0f, xg + off, hw_in, scratch, cols,
+                         1.0f, dw + grp * cig * k, k);
+          }
       }
 }

@@ -42,6 +42,8 @@ gboolean msc_conv2d_params_check   (const MscConv2dParams *p, GError **error);
 void     msc_conv2d_output_hw      (const MscConv2dParams *p, gint64 *h_out, gint64 *w_out);
 /* Scratch for forward and backward alike, in floats (0 for direct paths). */
 gsize    msc_conv2d_scratch_floats (const MscConv2dParams *p);
+/* Enough for msc_conv2d_forward alone (inference plans); <= the above. */
+gsize    msc_conv2d_forward_scratch_floats (const MscConv2dParams *p);
 
 /* y = conv (x, w) + b; b may be NULL. y is overwritten. */
 void     msc_conv2d_forward        (const MscConv2dParams *p,

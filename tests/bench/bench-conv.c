@@ -1,8 +1,9 @@
 /* tests/bench/bench-conv.c — conv2d throughput against the sgemm roofline
  * and against PyTorch, measured in the same run on the same machine.
  *
- * Usage: bench-conv [--threads N] [--reps R] [--no-torch]
- * (without --threads it runs with 1 and then 2 threads).
+ * Usage: bench-conv [--threads N] [--reps R] [--no-torch] [--path auto|gemm|direct]
+ * (without --threads it runs with 1 and then 2 threads; --path forces one
+ * of the conv paths where it applies, to compare them).
  */
 #include <glib.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 
 #include "msc-blas.h"
 #include "msc-conv.h"
+#include "msc-conv-private.h"
 
 /* Small U-Net levels: spatial halves while channels double, so every shape
  * costs the same 1.2 GFLOP per forward. */
@@ -179,11 +181,14 @@ main (int argc, char **argv)
 {
   int threads = 0, reps = 5;
   gboolean no_torch = FALSE;
+  g_autofree char *path = NULL;
   g_autoptr (GError) error = NULL;
   GOptionEntry entries[] = {
     { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "Thread count (default: 1, then 2)", "N" },
     { "reps", 0, 0, G_OPTION_ARG_INT, &reps, "Repetitions, best taken (default 5)", "R" },
     { "no-torch", 0, 0, G_OPTION_ARG_NONE, &no_torch, "Skip the PyTorch comparison", NULL },
+    { "path", 0, 0, G_OPTION_ARG_STRING, &path, "Conv path: auto (default), gemm, direct",
+      "P" },
     { NULL }
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- conv2d benchmark");
@@ -194,7 +199,17 @@ main (int argc, char **argv)
       fprintf (stderr, "%s\n", error->message);
       return 2;
     }
-  printf ("# bench-conv: conv2d forward/backward (best of %d), times in ms\n", reps);
+  if (g_strcmp0 (path, "gemm") == 0)
+    msc_conv_set_path (MSC_CONV_PATH_GEMM);
+  else if (g_strcmp0 (path, "direct") == 0)
+    msc_conv_set_path (MSC_CONV_PATH_DIRECT);
+  else if (path && g_strcmp0 (path, "auto") != 0)
+    {
+      fprintf (stderr, "--path: expected auto, gemm or direct, not %s\n", path);
+      return 2;
+    }
+  printf ("# bench-conv: conv2d forward/backward (best of %d, path %s), times in ms\n", reps,
+          path ? path : "auto");
   if (threads > 0)
     run (threads, reps, !no_torch);
   else

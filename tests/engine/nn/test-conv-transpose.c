@@ -21,6 +21,11 @@ static const TconvCase cases[] = {
   { "groups2", { 1, 4, 3, 5, 6, 3, 3, 2, 1, 1, 0, 1, 0, 1, 1, 2 }, TRUE },
   { "pointwise", { 2, 3, 3, 4, 5, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1 }, TRUE },
   { "nonsquare", { 1, 2, 3, 5, 3, 2, 4, 1, 2, 0, 1, 0, 1, 1, 1, 1 }, TRUE },
+  /* K = 576 column rows of 300: one input row per column tile, 4 tiles,
+   * whose scattered outputs overlap. */
+  { "tiled", { 1, 2, 4, 300, 64, 3, 3, 1, 1, 1, 1, 0, 0, 1, 1, 1 }, TRUE },
+  /* Strided, tiles of 3, 3 and 1 input rows. */
+  { "tiled-stride2", { 1, 2, 7, 200, 48, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1 }, FALSE },
 };
 
 typedef struct {

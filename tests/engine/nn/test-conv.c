@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "msc-conv.h"
+#include "msc-conv-private.h"
 #include "msc-gradcheck.h"
 #include "msc-nn-error.h"
 #include "torch-ref.h"
@@ -36,6 +37,10 @@ static const ConvCase cases[] = {
   { "tiled", { 1, 64, 5, 300, 2, 3, 3, 1, 1, 1, 1, 1, 1, 1 }, TRUE },
   /* The same for backward's dx (576 rows of dy columns), forward in one tile. */
   { "tiled-dx", { 1, 2, 5, 300, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1 }, TRUE },
+  /* 3x3 "same": the direct kernels (forward, dx, dw), channel counts not a
+   * multiple of their block of 8, a width of 2 x 16 + 5 (partial vector),
+   * more rows than row-band tasks. */
+  { "same3x3-direct", { 2, 10, 19, 37, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1 }, TRUE },
 };
 
 /* Buffers of one case, filled deterministically. */
@@ -305,6 +310,57 @@ test_pool_deterministic (void)
     }
 }
 
+/* The direct 3x3 kernels against im2col + sgemm on the same data: odd
+ * widths (1, a partial vector, 48 + a remainder, tails split 32 + 32),
+ * one row, channel counts
+ * around the block size, and, forced, channel counts above the automatic
+ * limits. With a pool the direct result must not change either. */
+static void
+test_direct_vs_gemm (void)
+{
+  static const MscConv2dParams ps[] = {
+    { 1, 3, 5, 7, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1 },
+    { 2, 9, 4, 1, 11, 3, 3, 1, 1, 1, 1, 1, 1, 1 },
+    { 1, 16, 3, 17, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1 },
+    { 1, 5, 1, 33, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1 },
+    { 1, 17, 20, 50, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1 },
+    { 1, 8, 18, 64, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1 },
+    { 2, 33, 6, 47, 3, 3, 3, 1, 1, 1, 1, 1, 1, 1 },
+    { 1, 40, 7, 31, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1 },
+    { 1, 4, 3, 112, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1 },   /* 48 + 32 + 32 pixels */
+  };
+  g_autoptr (MscThreadPool) pool = msc_thread_pool_new (3);
+
+  for (guint i = 0; i < G_N_ELEMENTS (ps); i++)
+    {
+      g_autoptr (Conv) ref = conv_new (&ps[i], TRUE, 500 + i);
+      g_autoptr (Conv) dir = conv_new (&ps[i], TRUE, 500 + i);
+      g_autoptr (Conv) par = conv_new (&ps[i], TRUE, 500 + i);
+      g_autofree char *what = g_strdup_printf ("direct vs gemm, case %u", i);
+
+      msc_conv_set_path (MSC_CONV_PATH_GEMM);
+      msc_conv2d_forward (&ref->p, ref->x, ref->w, ref->b, ref->y, ref->scratch, NULL);
+      msc_conv2d_backward (&ref->p, ref->x, ref->w, ref->dy, ref->dx, ref->dw, ref->db,
+                           ref->scratch, NULL);
+      msc_conv_set_path (MSC_CONV_PATH_DIRECT);
+      msc_conv2d_forward (&dir->p, dir->x, dir->w, dir->b, dir->y, dir->scratch, NULL);
+      msc_conv2d_backward (&dir->p, dir->x, dir->w, dir->dy, dir->dx, dir->dw, dir->db,
+                           dir->scratch, NULL);
+      msc_conv2d_forward (&par->p, par->x, par->w, par->b, par->y, par->scratch, pool);
+      msc_conv2d_backward (&par->p, par->x, par->w, par->dy, par->dx, par->dw, par->db,
+                           par->scratch, pool);
+      msc_conv_set_path (MSC_CONV_PATH_AUTO);
+
+      ref_assert_close (what, dir->y, ref->y, ref->n_y, 1e-5);
+      ref_assert_close (what, dir->dx, ref->dx, ref->n_x, 1e-5);
+      ref_assert_close (what, dir->dw, ref->dw, ref->n_w, 1e-5);
+      ref_assert_close (what, dir->db, ref->db, ref->n_b, 1e-6);
+      g_assert_cmpmem (par->y, par->n_y * sizeof (float), dir->y, dir->n_y * sizeof (float));
+      g_assert_cmpmem (par->dx, par->n_x * sizeof (float), dir->dx, dir->n_x * sizeof (float));
+      g_assert_cmpmem (par->dw, par->n_w * sizeof (float), dir->dw, dir->n_w * sizeof (float));
+    }
+}
+
 static void
 expect_refused (MscConv2dParams p, int code)
 {
@@ -353,6 +409,7 @@ main (int argc, char **argv)
   g_test_add_func ("/nn/conv/fold-batchnorm/bad-variance", test_fold_bad_variance);
   g_test_add_func ("/nn/conv/backward/accumulates", test_accumulates);
   g_test_add_func ("/nn/conv/pool-deterministic", test_pool_deterministic);
+  g_test_add_func ("/nn/conv/direct-vs-gemm", test_direct_vs_gemm);
   g_test_add_func ("/nn/conv/bad-params", test_bad_params);
   return g_test_run ();
 }
