@@ -428,8 +428,10 @@ wgrad_chunk (const WJob *job, const float *xb, const float *dyb, gint64 r, gint6
                * sustain. An empty asm holding d in a register stops that
                * (only where d fits one: in_register is a constant, and
                * FALSE for the generic build). */
+#if !defined(__clang__)   /* clang rejects the constraint in the generic copy */
               if (in_register)
                 __asm__ ("" : "+v" (d));
+#endif
 #pragma GCC unroll 3
               for (int kj = 0; kj < 3; kj++)
                 acc[c][kj] += d * xv[kj];
@@ -465,14 +467,20 @@ wgrad_chunk (const WJob *job, const float *xb, const float *dyb, gint64 r, gint6
 
 /* Sum of the 16 lanes as a tree of vector adds (a scalar loop over the
  * lanes of every accumulator cost more than the FMAs for small images). */
+#if defined(__clang__)
+#define SHUFFLE16(v, ...) __builtin_shufflevector ((v), (v), __VA_ARGS__)
+#else
+#define SHUFFLE16(v, ...) __builtin_shuffle ((v), (I16) { __VA_ARGS__ })
+#endif
+
 static inline __attribute__ ((always_inline)) float
 hsum (V16 v)
 {
   typedef int I16 __attribute__ ((vector_size (64)));
-  v += __builtin_shuffle (v, (I16) { 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7 });
-  v += __builtin_shuffle (v, (I16) { 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11 });
-  v += __builtin_shuffle (v, (I16) { 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13 });
-  v += __builtin_shuffle (v, (I16) { 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14 });
+  v += SHUFFLE16 (v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
+  v += SHUFFLE16 (v, 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11);
+  v += SHUFFLE16 (v, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
+  v += SHUFFLE16 (v, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14);
   return v[0];
 }
 
