@@ -473,10 +473,15 @@ wgrad_chunk (const WJob *job, const float *xb, const float *dyb, gint64 r, gint6
 #define SHUFFLE16(v, ...) __builtin_shuffle ((v), (I16) { __VA_ARGS__ })
 #endif
 
+/* By pointer: a 64-byte vector argument would change the calling ABI
+ * between the AVX-512 and generic copies (clang refuses that). */
 static inline __attribute__ ((always_inline)) float
-hsum (V16 v)
+hsum (const V16 *p)
 {
+#if !defined(__clang__)
   typedef int I16 __attribute__ ((vector_size (64)));
+#endif
+  V16 v = *p;
   v += SHUFFLE16 (v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
   v += SHUFFLE16 (v, 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11);
   v += SHUFFLE16 (v, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
@@ -542,7 +547,7 @@ hsum (V16 v)
             gint64 cb = co / CB, c = co % CB;                                  \
             V16 l = vacc[(((cb * job->c_in + ci) * 3 + t / 3) * CB + c) * 3   \
                          + t % 3];                                             \
-            part[(co * job->c_in + ci) * 9 + t] = hsum (l);                    \
+            part[(co * job->c_in + ci) * 9 + t] = hsum (&l);                    \
           }                                                                    \
   }
 
