@@ -202,14 +202,50 @@ plan_bn (MscModel *m, NodeRt *n, GError **error)
   return TRUE;
 }
 
+/* Training batch norm in channel ranges on the model pool: channels are
+ * independent, so the split does not change a result. */
+typedef struct {
+  MscModel *m;
+  NodeRt *n;
+  gboolean backward;
+  guint tasks;
+} BnJob;
+
+static void
+bn_task (guint task, gpointer data)
+{
+  BnJob *j = data;
+  MscModel *m = j->m;
+  NodeRt *n = j->n;
+  gint64 C = n->k.bn.c;
+  gint64 c0 = C * task / j->tasks, c1 = C * (task + 1) / j->tasks;
+  if (!j->backward)
+    msc_batch_norm_forward_train_channels (&n->k.bn, c0, c1, msc_exec_in (m, n, 0)->data,
+                                           pw (m, n->w), pw (m, n->b), m->stat_block + n->rm,
+                                           m->stat_block + n->rv, msc_exec_out (m, n)->data, n->saved);
+  else
+    msc_batch_norm_backward_train_channels (&n->k.bn, c0, c1, msc_exec_in (m, n, 0)->data,
+                                            pw (m, n->w), n->saved, msc_exec_out (m, n)->grad,
+                                            msc_exec_in (m, n, 0)->grad, gw (m, n->w), gw (m, n->b));
+}
+
+static void
+bn_run (MscModel *m, NodeRt *n, gboolean backward)
+{
+  guint nt = msc_thread_pool_n_threads (m->pool);
+  gsize numel = msc_exec_out (m, n)->numel;
+  guint tasks = numel < 65536 ? 1 : (guint) MIN ((gint64) nt, n->k.bn.c);
+  BnJob j = { m, n, backward, MAX (tasks, 1) };
+  msc_thread_pool_run (m->pool, j.tasks, bn_task, &j);
+}
+
 static void
 fwd_bn (MscModel *m, NodeRt *n)
 {
   const float *x = msc_exec_in (m, n, 0)->data;
   float *y = msc_exec_out (m, n)->data;
   if (m->plan_training)
-    msc_batch_norm_forward_train (&n->k.bn, x, pw (m, n->w), pw (m, n->b), m->stat_block + n->rm,
-                                  m->stat_block + n->rv, y, n->saved);
+    bn_run (m, n, FALSE);
   else
     msc_batch_norm_forward_eval (&n->k.bn, x, pw (m, n->w), pw (m, n->b), m->stat_block + n->rm,
                                  m->stat_block + n->rv, y);
@@ -218,9 +254,7 @@ fwd_bn (MscModel *m, NodeRt *n)
 static void
 bwd_bn (MscModel *m, NodeRt *n)
 {
-  Value *x = msc_exec_in (m, n, 0);
-  msc_batch_norm_backward_train (&n->k.bn, x->data, pw (m, n->w), n->saved, msc_exec_out (m, n)->grad,
-                                 x->grad, gw (m, n->w), gw (m, n->b));
+  bn_run (m, n, TRUE);
 }
 
 static gboolean
