@@ -202,14 +202,50 @@ plan_bn (MscModel *m, NodeRt *n, GError **error)
   return TRUE;
 }
 
+/* Training batch norm in channel ranges on the model pool: channels are
+ * independent, so the split does not change a result. */
+typedef struct {
+  MscModel *m;
+  NodeRt *n;
+  gboolean backward;
+  guint tasks;
+} BnJob;
+
+static void
+bn_task (guint task, gpointer data)
+{
+  BnJob *j = data;
+  MscModel *m = j->m;
+  NodeRt *n = j->n;
+  gint64 C = n->k.bn.c;
+  gint64 c0 = C * task / j->tasks, c1 = C * (task + 1) / j->tasks;
+  if (!j->backward)
+    msc_batch_norm_forward_train_channels (&n->k.bn, c0, c1, msc_exec_in (m, n, 0)->data,
+                                           pw (m, n->w), pw (m, n->b), m->stat_block + n->rm,
+                                           m->stat_block + n->rv, msc_exec_out (m, n)->data, n->saved);
+  else
+    msc_batch_norm_backward_train_channels (&n->k.bn, c0, c1, msc_exec_in (m, n, 0)->data,
+                                            pw (m, n->w), n->saved, msc_exec_out (m, n)->grad,
+                                            msc_exec_in (m, n, 0)->grad, gw (m, n->w), gw (m, n->b));
+}
+
+static void
+bn_run (MscModel *m, NodeRt *n, gboolean backward)
+{
+  guint nt = msc_thread_pool_n_threads (m->pool);
+  gsize numel = msc_exec_out (m, n)->numel;
+  guint tasks = numel < 65536 ? 1 : (guint) MIN ((gint64) nt, n->k.bn.c);
+  BnJob j = { m, n, backward, MAX (tasks, 1) };
+  msc_thread_pool_run (m->pool, j.tasks, bn_task, &j);
+}
+
 static void
 fwd_bn (MscModel *m, NodeRt *n)
 {
   const float *x = msc_exec_in (m, n, 0)->data;
   float *y = msc_exec_out (m, n)->data;
   if (m->plan_training)
-    msc_batch_norm_forward_train (&n->k.bn, x, pw (m, n->w), pw (m, n->b), m->stat_block + n->rm,
-                                  m->stat_block + n->rv, y, n->saved);
+    bn_run (m, n, FALSE);
   else
     msc_batch_norm_forward_eval (&n->k.bn, x, pw (m, n->w), pw (m, n->b), m->stat_block + n->rm,
                                  m->stat_block + n->rv, y);
@@ -218,9 +254,7 @@ fwd_bn (MscModel *m, NodeRt *n)
 static void
 bwd_bn (MscModel *m, NodeRt *n)
 {
-  Value *x = msc_exec_in (m, n, 0);
-  msc_batch_norm_backward_train (&n->k.bn, x->data, pw (m, n->w), n->saved, msc_exec_out (m, n)->grad,
-                                 x->grad, gw (m, n->w), gw (m, n->b));
+  bn_run (m, n, TRUE);
 }
 
 static gboolean
@@ -263,17 +297,61 @@ plan_pointwise (MscModel *m, NodeRt *n, GError **error)
   return TRUE;
 }
 
+/* Pointwise ops run in contiguous chunks on the model's pool: each element
+ * is computed alone, so the result does not depend on the split. */
+typedef struct {
+  void (*fwd) (const float *x, float *y, gsize n);
+  void (*bwd) (const float *a, const float *dy, float *dx, gsize n);
+  const float *a, *dy;
+  float *out;
+  gsize n, chunk;
+} PointwiseJob;
+
+static void
+pointwise_task (guint task, gpointer data)
+{
+  PointwiseJob *j = data;
+  gsize lo = (gsize) task * j->chunk, hi = MIN (j->n, lo + j->chunk);
+  if (lo >= hi)
+    return;
+  if (j->fwd)
+    j->fwd (j->a + lo, j->out + lo, hi - lo);
+  else
+    j->bwd (j->a + lo, j->dy + lo, j->out + lo, hi - lo);
+}
+
+static void
+pointwise_run (MscModel *m, PointwiseJob *j)
+{
+  guint nt = msc_thread_pool_n_threads (m->pool);
+  /* Below ~64 Ki floats a pool round trip costs more than it saves. */
+  guint tasks = j->n < 65536 ? 1 : MIN (nt, (guint) (j->n / 32768));
+  tasks = MAX (tasks, 1);
+  /* 16-float (64-byte) aligned chunk starts. */
+  j->chunk = ((j->n + tasks - 1) / tasks + 15) & ~(gsize) 15;
+  if (tasks == 1)
+    pointwise_task (0, j);
+  else
+    msc_thread_pool_run (m->pool, tasks, pointwise_task, j);
+}
+
 #define POINTWISE(name, bwd_arg) \
   static void fwd_##name (MscModel *m, NodeRt *n) \
   { \
     Value *y = msc_exec_out (m, n); \
-    msc_##name##_forward (msc_exec_in (m, n, 0)->data, y->data, y->numel); \
+    PointwiseJob j = { .fwd = msc_##name##_forward, .a = msc_exec_in (m, n, 0)->data, \
+                       .out = y->data, .n = y->numel }; \
+    pointwise_run (m, &j); \
   } \
   static void bwd_##name (MscModel *m, NodeRt *n) \
   { \
     Value *x = msc_exec_in (m, n, 0), *y = msc_exec_out (m, n); \
     if (x->grad) \
-      msc_##name##_backward (bwd_arg->data, y->grad, x->grad, y->numel); \
+      { \
+        PointwiseJob j = { .bwd = msc_##name##_backward, .a = bwd_arg->data, .dy = y->grad, \
+                           .out = x->grad, .n = y->numel }; \
+        pointwise_run (m, &j); \
+      } \
   }
 
 POINTWISE (relu, x)

@@ -68,10 +68,20 @@ msc_batch_norm_forward_train (const MscBatchNormParams *p, const float *x,
                               float *running_mean, float *running_var,
                               float *y, float *saved)
 {
+  msc_batch_norm_forward_train_channels (p, 0, p->c, x, gamma, beta, running_mean, running_var,
+                                         y, saved);
+}
+
+void
+msc_batch_norm_forward_train_channels (const MscBatchNormParams *p, gint64 c0, gint64 c1,
+                                       const float *x, const float *gamma, const float *beta,
+                                       float *running_mean, float *running_var,
+                                       float *y, float *saved)
+{
   gint64 hw = p->h * p->w, C = p->c;
   double m = (double) (p->n * hw);
   float *mean_s = saved, *invstd_s = saved + C;
-  for (gint64 c = 0; c < C; c++)
+  for (gint64 c = c0; c < c1; c++)
     {
       double sum = 0.0;
       for (gint64 n = 0; n < p->n; n++)
@@ -115,10 +125,18 @@ msc_batch_norm_backward_train (const MscBatchNormParams *p, const float *x,
                                const float *gamma, const float *saved, const float *dy,
                                float *dx, float *dgamma, float *dbeta)
 {
+  msc_batch_norm_backward_train_channels (p, 0, p->c, x, gamma, saved, dy, dx, dgamma, dbeta);
+}
+
+void
+msc_batch_norm_backward_train_channels (const MscBatchNormParams *p, gint64 c0, gint64 c1,
+                                        const float *x, const float *gamma, const float *saved,
+                                        const float *dy, float *dx, float *dgamma, float *dbeta)
+{
   gint64 hw = p->h * p->w, C = p->c;
   double m = (double) (p->n * hw);
   const float *mean_s = saved, *invstd_s = saved + C;
-  for (gint64 c = 0; c < C; c++)
+  for (gint64 c = c0; c < c1; c++)
     {
       double mean = mean_s[c], invstd = invstd_s[c];
       /* sum dy and sum dy * xhat, both over the channel's N*H*W values. */

@@ -58,4 +58,15 @@ void     msc_group_norm_backward     (const MscGroupNormParams *p, const float *
                                       const float *gamma, const float *saved, const float *dy,
                                       float *dx, float *dgamma, float *dbeta);
 
+/* The same computation restricted to channels [c0, c1): each channel is
+ * independent, so running disjoint ranges (e.g. on threads) gives results
+ * bit-identical to the whole-tensor call. Pointers are to the whole tensors. */
+void msc_batch_norm_forward_train_channels  (const MscBatchNormParams *p, gint64 c0, gint64 c1,
+                                             const float *x, const float *gamma, const float *beta,
+                                             float *running_mean, float *running_var,
+                                             float *y, float *saved);
+void msc_batch_norm_backward_train_channels (const MscBatchNormParams *p, gint64 c0, gint64 c1,
+                                             const float *x, const float *gamma, const float *saved,
+                                             const float *dy, float *dx, float *dgamma, float *dbeta);
+
 G_END_DECLS
