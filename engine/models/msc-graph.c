@@ -11,20 +11,6 @@
 #include <math.h>
 #include <string.h>
 
-static gboolean
-fail (GError **error, int code, const char *file, const char *fmt, ...) G_GNUC_PRINTF (4, 5);
-
-static gboolean
-fail (GError **error, int code, const char *file, const char *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  g_set_error (error, MSC_NN_ERROR, code, "%s: %s", file, msg);
-  return FALSE;
-}
-
 /* ---- parsing ----------------------------------------------------------- */
 
 void
@@ -78,9 +64,9 @@ static gboolean
 define_value (MscGraph *self, const char *name, guint index, GError **error)
 {
   if (name[0] == '\0')
-    return fail (error, MSC_NN_ERROR_INVALID, self->file, "a graph input or node has an empty name");
+    return msc_models_fail (error, MSC_NN_ERROR_INVALID, self->file, "a graph input or node has an empty name");
   if (g_hash_table_contains (self->values, name))
-    return fail (error, MSC_NN_ERROR_INVALID, self->file, "name '%s' is defined twice", name);
+    return msc_models_fail (error, MSC_NN_ERROR_INVALID, self->file, "name '%s' is defined twice", name);
   g_hash_table_insert (self->values, (gpointer) name, GUINT_TO_POINTER (index + 1));
   return TRUE;
 }
@@ -90,7 +76,7 @@ parse_inputs (MscGraph *self, JsonArray *inputs, GError **error)
 {
   self->n_inputs = json_array_get_length (inputs);
   if (self->n_inputs == 0 || self->n_inputs > 64)
-    return fail (error, MSC_NN_ERROR_INVALID, self->file, "\"inputs\" must list 1 to 64 inputs");
+    return msc_models_fail (error, MSC_NN_ERROR_INVALID, self->file, "\"inputs\" must list 1 to 64 inputs");
   self->input_names = g_new0 (char *, self->n_inputs + 1);
   self->input_shapes = g_new0 (Shape, self->n_inputs);
   for (guint i = 0; i < self->n_inputs; i++)
@@ -100,12 +86,12 @@ parse_inputs (MscGraph *self, JsonArray *inputs, GError **error)
       const char *name = o ? get_string (o, "name") : NULL;
       JsonArray *shape = o ? get_array (o, "shape") : NULL;
       if (name == NULL || shape == NULL || json_object_get_size (o) != 2)
-        return fail (error, MSC_NN_ERROR_INVALID, self->file,
+        return msc_models_fail (error, MSC_NN_ERROR_INVALID, self->file,
                      "input %u must be {\"name\": string, \"shape\": array}", i);
       self->input_names[i] = g_strdup (name);
       guint rank = json_array_get_length (shape);
       if (rank < 1 || rank > MSC_TENSOR_MAX_DIMS)
-        return fail (error, MSC_NN_ERROR_INVALID, self->file, "input '%s' has %u dimensions; 1 to %d allowed",
+        return msc_models_fail (error, MSC_NN_ERROR_INVALID, self->file, "input '%s' has %u dimensions; 1 to %d allowed",
                      name, rank, MSC_TENSOR_MAX_DIMS);
       Shape *s = &self->input_shapes[i];
       s->n = rank;
@@ -118,7 +104,7 @@ parse_inputs (MscGraph *self, JsonArray *inputs, GError **error)
                    json_node_get_int (v) >= 1 && json_node_get_int (v) < MAX_EXTENT)
             s->d[d] = json_node_get_int (v);
           else
-            return fail (error, MSC_NN_ERROR_INVALID, self->file,
+            return msc_models_fail (error, MSC_NN_ERROR_INVALID, self->file,
                          "input '%s': shape[%u] must be null or a positive integer", name, d);
         }
       if (!define_value (self, self->input_names[i], i, error))
@@ -134,7 +120,7 @@ parse_node (MscGraph *self, guint index, JsonNode *e, GError **error)
   JsonObject *o = JSON_NODE_HOLDS_OBJECT (e) ? json_node_get_object (e) : NULL;
   const char *name = o ? get_string (o, "name") : NULL;
   if (name == NULL)
-    return fail (error, MSC_NN_ERROR_INVALID, self->file, "node %u has no \"name\" string", index);
+    return msc_models_fail (error, MSC_NN_ERROR_INVALID, self->file, "node %u has no \"name\" string", index);
   n->name = g_strdup (name);
   const char *op = get_string (o, "op");
   JsonArray *inputs = get_array (o, "inputs");
@@ -184,7 +170,7 @@ resolve_inputs (MscGraph *self, GError **error)
     }
   for (guint i = 0; i < self->n_outputs; i++)
     if (!g_hash_table_contains (self->values, self->outputs[i]))
-      return fail (error, MSC_NN_ERROR_INVALID, self->file, "output '%s' is not a node or graph input",
+      return msc_models_fail (error, MSC_NN_ERROR_INVALID, self->file, "output '%s' is not a node or graph input",
                    self->outputs[i]);
   return TRUE;
 }
@@ -219,7 +205,7 @@ report_cycle (MscGraph *self, const guint *indegree, GError **error)
   g_autoptr (GString) s = g_string_new (self->nodes[cur].name);
   for (guint i = path->len; i-- > step[cur] - 1;)
     g_string_append_printf (s, " -> %s", self->nodes[g_array_index (path, guint, i)].name);
-  return fail (error, MSC_NN_ERROR_INVALID, self->file, "cycle: %s", s->str);
+  return msc_models_fail (error, MSC_NN_ERROR_INVALID, self->file, "cycle: %s", s->str);
 }
 
 static gboolean
@@ -289,17 +275,17 @@ parse_root (MscGraph *self, JsonNode *root, GError **error)
 {
   const char *file = self->file;
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    return fail (error, MSC_NN_ERROR_INVALID, file, "not a JSON object");
+    return msc_models_fail (error, MSC_NN_ERROR_INVALID, file, "not a JSON object");
   JsonObject *obj = json_node_get_object (root);
   const char *format = get_string (obj, "format");
   if (format == NULL || strcmp (format, MSC_GRAPH_FORMAT) != 0)
-    return fail (error, MSC_NN_ERROR_INVALID, file, "\"format\" is not \"" MSC_GRAPH_FORMAT "\"");
+    return msc_models_fail (error, MSC_NN_ERROR_INVALID, file, "\"format\" is not \"" MSC_GRAPH_FORMAT "\"");
   JsonNode *version = json_object_get_member (obj, "version");
   if (version == NULL || !JSON_NODE_HOLDS_VALUE (version) ||
       json_node_get_value_type (version) != G_TYPE_INT64)
-    return fail (error, MSC_NN_ERROR_INVALID, file, "\"version\" is not an integer");
+    return msc_models_fail (error, MSC_NN_ERROR_INVALID, file, "\"version\" is not an integer");
   if (json_node_get_int (version) != MSC_GRAPH_VERSION)
-    return fail (error, MSC_NN_ERROR_UNSUPPORTED, file, "graph version %" G_GINT64_FORMAT
+    return msc_models_fail (error, MSC_NN_ERROR_UNSUPPORTED, file, "graph version %" G_GINT64_FORMAT
                  " is not supported (this build reads version %d)", json_node_get_int (version),
                  MSC_GRAPH_VERSION);
   JsonObjectIter it;
@@ -308,36 +294,36 @@ parse_root (MscGraph *self, JsonNode *root, GError **error)
   while (json_object_iter_next (&it, &key, NULL))
     if (!g_strv_contains ((const char *const[]) { "format", "version", "name", "description",
                                                   "inputs", "outputs", "nodes", NULL }, key))
-      return fail (error, MSC_NN_ERROR_INVALID, file, "unknown member \"%s\"", key);
+      return msc_models_fail (error, MSC_NN_ERROR_INVALID, file, "unknown member \"%s\"", key);
   const char *name = get_string (obj, "name");
   const char *description = get_string (obj, "description");
   if (name == NULL || (json_object_has_member (obj, "description") && description == NULL))
-    return fail (error, MSC_NN_ERROR_INVALID, file, "\"name\" (and \"description\" if given) must be strings");
+    return msc_models_fail (error, MSC_NN_ERROR_INVALID, file, "\"name\" (and \"description\" if given) must be strings");
   self->name = g_strdup (name);
   self->description = g_strdup (description);
 
   JsonArray *inputs = get_array (obj, "inputs"), *outputs = get_array (obj, "outputs");
   JsonArray *nodes = get_array (obj, "nodes");
   if (inputs == NULL || outputs == NULL || nodes == NULL)
-    return fail (error, MSC_NN_ERROR_INVALID, file, "\"inputs\", \"outputs\" and \"nodes\" must be arrays");
+    return msc_models_fail (error, MSC_NN_ERROR_INVALID, file, "\"inputs\", \"outputs\" and \"nodes\" must be arrays");
   if (!parse_inputs (self, inputs, error))
     return FALSE;
 
   self->n_outputs = json_array_get_length (outputs);
   if (self->n_outputs == 0 || self->n_outputs > 64)
-    return fail (error, MSC_NN_ERROR_INVALID, file, "\"outputs\" must list 1 to 64 names");
+    return msc_models_fail (error, MSC_NN_ERROR_INVALID, file, "\"outputs\" must list 1 to 64 names");
   self->outputs = g_new0 (char *, self->n_outputs + 1);
   for (guint i = 0; i < self->n_outputs; i++)
     {
       JsonNode *v = json_array_get_element (outputs, i);
       if (!JSON_NODE_HOLDS_VALUE (v) || json_node_get_value_type (v) != G_TYPE_STRING)
-        return fail (error, MSC_NN_ERROR_INVALID, file, "output %u is not a string", i);
+        return msc_models_fail (error, MSC_NN_ERROR_INVALID, file, "output %u is not a string", i);
       self->outputs[i] = g_strdup (json_node_get_string (v));
     }
 
   guint n_nodes = json_array_get_length (nodes);
   if (n_nodes > MSC_GRAPH_MAX_NODES)
-    return fail (error, MSC_NN_ERROR_INVALID, file, "%u nodes; at most %u are allowed",
+    return msc_models_fail (error, MSC_NN_ERROR_INVALID, file, "%u nodes; at most %u are allowed",
                  n_nodes, MSC_GRAPH_MAX_NODES);
   self->nodes = g_new0 (MscGraphNode, n_nodes + 1);
   for (guint i = 0; i < n_nodes; i++)
@@ -359,14 +345,14 @@ msc_graph_load_data (const char *data, gsize length, const char *name, GError **
   self->params = g_array_new (FALSE, FALSE, sizeof (Param));
   if (length > G_MAXSSIZE || !g_utf8_validate_len (data, length, NULL))
     {
-      fail (error, MSC_NN_ERROR_INVALID, self->file, "not valid UTF-8 text");
+      msc_models_fail (error, MSC_NN_ERROR_INVALID, self->file, "not valid UTF-8 text");
       return NULL;
     }
   g_auto (MscJsonScan) scan;
   msc_models_json_scan (data, length, &scan);
   if (scan.depth > MSC_MODELS_MAX_JSON_DEPTH)
     {
-      fail (error, MSC_NN_ERROR_INVALID, self->file, "JSON nests deeper than %d levels",
+      msc_models_fail (error, MSC_NN_ERROR_INVALID, self->file, "JSON nests deeper than %d levels",
             MSC_MODELS_MAX_JSON_DEPTH);
       return NULL;
     }
@@ -374,16 +360,16 @@ msc_graph_load_data (const char *data, gsize length, const char *name, GError **
   g_autoptr (GError) local = NULL;
   if (!json_parser_load_from_data (parser, data, (gssize) length, &local))
     {
-      fail (error, MSC_NN_ERROR_INVALID, self->file, "not valid JSON: %s", local->message);
+      msc_models_fail (error, MSC_NN_ERROR_INVALID, self->file, "not valid JSON: %s", local->message);
       return NULL;
     }
   if (scan.duplicate || scan.trailing)
     {
       if (scan.duplicate)
-        fail (error, MSC_NN_ERROR_INVALID, self->file, "key \"%s\" appears twice in one object",
+        msc_models_fail (error, MSC_NN_ERROR_INVALID, self->file, "key \"%s\" appears twice in one object",
               scan.duplicate);
       else
-        fail (error, MSC_NN_ERROR_INVALID, self->file, "not valid JSON: text after the document");
+        msc_models_fail (error, MSC_NN_ERROR_INVALID, self->file, "not valid JSON: text after the document");
       return NULL;
     }
   if (!parse_root (self, json_parser_get_root (parser), error))
@@ -400,7 +386,7 @@ msc_graph_load (const char *path, GError **error)
   if (!g_file_get_contents (path, &data, &length, &local))
     {
       g_autofree char *file = g_path_get_basename (path);
-      fail (error, MSC_NN_ERROR_IO, file, "%s", local->message);
+      msc_models_fail (error, MSC_NN_ERROR_IO, file, "%s", local->message);
       return NULL;
     }
   return msc_graph_load_data (data, length, path, error);
@@ -520,7 +506,7 @@ msc_graph_check_weights (const MscGraph *self, MscSafetensors *weights, GError *
     g_string_append_printf (msg, "%sunexpected tensors: %s", msg->len ? "; " : "", unexpected->str);
   if (mismatched->len)
     g_string_append_printf (msg, "%sshape mismatch: %s", msg->len ? "; " : "", mismatched->str);
-  return fail (error, MSC_NN_ERROR_SHAPE, msc_safetensors_get_filename (weights),
+  return msc_models_fail (error, MSC_NN_ERROR_SHAPE, msc_safetensors_get_filename (weights),
                "does not fit graph '%s' (%s): %s", self->name, self->file, msg->str);
 }
 
@@ -665,7 +651,7 @@ msc_graph_save (const MscGraph *self, const char *path, GError **error)
                                  0644, &local))
     {
       g_autofree char *file = g_path_get_basename (path);
-      return fail (error, MSC_NN_ERROR_IO, file, "cannot write: %s", local->message);
+      return msc_models_fail (error, MSC_NN_ERROR_IO, file, "cannot write: %s", local->message);
     }
   return TRUE;
 }

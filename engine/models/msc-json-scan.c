@@ -3,6 +3,7 @@
  * keeps the last silently) and trailing text (it ignores it). Keys are
  * compared as written; "a" and "\u0061" are told apart by the caller. */
 #include "msc-models-private.h"
+#include "msc-nn-error.h"
 
 #include <string.h>
 
@@ -67,4 +68,15 @@ msc_models_json_scan (const char *text, gsize length, MscJsonScan *scan)
       }
   for (guint d = 0; d < G_N_ELEMENTS (keys); d++)
     g_clear_pointer (&keys[d], g_hash_table_unref);
+}
+
+gboolean
+msc_models_fail (GError **error, int code, const char *file, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  g_set_error (error, MSC_NN_ERROR, code, "%s: %s", file, msg);
+  return FALSE;
 }

@@ -1,6 +1,6 @@
 /* engine/models/msc-models-private.h — helpers shared inside engine/models:
  * the strictness json-glib 1.6 lacks (nesting limit, duplicate keys, text
- * after the document), checked on the raw text. */
+ * after the document), checked on the raw text, and error reporting. */
 #pragma once
 
 #include <glib.h>
@@ -24,5 +24,10 @@ void msc_models_json_scan  (const char *text, gsize length, MscJsonScan *scan);
 void msc_models_json_clear (MscJsonScan *scan);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (MscJsonScan, msc_models_json_clear)
+
+/* Sets MSC_NN_ERROR code with "FILE: message" and returns FALSE, so every
+ * refusal in this folder names the model file the same way. */
+gboolean msc_models_fail (GError **error, int code, const char *file, const char *fmt, ...)
+  G_GNUC_PRINTF (4, 5);
 
 G_END_DECLS

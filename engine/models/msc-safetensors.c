@@ -53,20 +53,6 @@ msc_safetensors_free (MscSafetensors *self)
   g_free (self);
 }
 
-static gboolean
-fail (GError **error, int code, const char *file, const char *fmt, ...) G_GNUC_PRINTF (4, 5);
-
-static gboolean
-fail (GError **error, int code, const char *file, const char *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
-  va_end (ap);
-  g_set_error (error, MSC_NN_ERROR, code, "%s: %s", file, msg);
-  return FALSE;
-}
-
 /* ---- dtypes ------------------------------------------------------------ */
 
 typedef struct {
@@ -157,40 +143,40 @@ static gboolean
 parse_entry (const char *file, const char *name, JsonNode *node, Entry *e, GError **error)
 {
   if (*name == '\0')
-    return fail (error, MSC_NN_ERROR_INVALID, file, "a tensor has an empty name");
+    return msc_models_fail (error, MSC_NN_ERROR_INVALID, file, "a tensor has an empty name");
   if (!JSON_NODE_HOLDS_OBJECT (node))
-    return fail (error, MSC_NN_ERROR_INVALID, file, "tensor '%s' is not a JSON object", name);
+    return msc_models_fail (error, MSC_NN_ERROR_INVALID, file, "tensor '%s' is not a JSON object", name);
   JsonObject *obj = json_node_get_object (node);
 
   JsonNode *dtype = json_object_get_member (obj, "dtype");
   JsonNode *shape = json_object_get_member (obj, "shape");
   JsonNode *offsets = json_object_get_member (obj, "data_offsets");
   if (dtype == NULL || shape == NULL || offsets == NULL)
-    return fail (error, MSC_NN_ERROR_INVALID, file, "tensor '%s' lacks %s", name,
+    return msc_models_fail (error, MSC_NN_ERROR_INVALID, file, "tensor '%s' lacks %s", name,
                  dtype == NULL ? "\"dtype\"" : shape == NULL ? "\"shape\"" : "\"data_offsets\"");
   if (json_object_get_size (obj) != 3)
-    return fail (error, MSC_NN_ERROR_INVALID, file,
+    return msc_models_fail (error, MSC_NN_ERROR_INVALID, file,
                  "tensor '%s' has members other than dtype, shape and data_offsets", name);
 
   if (!JSON_NODE_HOLDS_VALUE (dtype) || json_node_get_value_type (dtype) != G_TYPE_STRING)
-    return fail (error, MSC_NN_ERROR_INVALID, file, "tensor '%s': \"dtype\" is not a string", name);
+    return msc_models_fail (error, MSC_NN_ERROR_INVALID, file, "tensor '%s': \"dtype\" is not a string", name);
   const DtypeInfo *info = dtype_lookup (json_node_get_string (dtype));
   if (info == NULL)
-    return fail (error, MSC_NN_ERROR_INVALID, file, "tensor '%s' has unknown dtype \"%s\"",
+    return msc_models_fail (error, MSC_NN_ERROR_INVALID, file, "tensor '%s' has unknown dtype \"%s\"",
                  name, json_node_get_string (dtype));
   if (!info->supported)
-    return fail (error, MSC_NN_ERROR_UNSUPPORTED, file,
+    return msc_models_fail (error, MSC_NN_ERROR_UNSUPPORTED, file,
                  "tensor '%s' has dtype %s; only F32, F16 and BF16 weights are supported",
                  name, info->name);
   e->dtype = info->name;
   e->dtype_size = info->size;
 
   if (!JSON_NODE_HOLDS_ARRAY (shape))
-    return fail (error, MSC_NN_ERROR_INVALID, file, "tensor '%s': \"shape\" is not an array", name);
+    return msc_models_fail (error, MSC_NN_ERROR_INVALID, file, "tensor '%s': \"shape\" is not an array", name);
   JsonArray *dims = json_node_get_array (shape);
   guint n_dims = json_array_get_length (dims);
   if (n_dims > MSC_TENSOR_MAX_DIMS)
-    return fail (error, MSC_NN_ERROR_UNSUPPORTED, file,
+    return msc_models_fail (error, MSC_NN_ERROR_UNSUPPORTED, file,
                  "tensor '%s' has %u dimensions; at most %d are supported",
                  name, n_dims, MSC_TENSOR_MAX_DIMS);
   guint64 numel = 1;
@@ -198,13 +184,13 @@ parse_entry (const char *file, const char *name, JsonNode *node, Entry *e, GErro
     {
       guint64 d;
       if (!get_uint (json_array_get_element (dims, i), &d))
-        return fail (error, MSC_NN_ERROR_INVALID, file,
+        return msc_models_fail (error, MSC_NN_ERROR_INVALID, file,
                      "tensor '%s': shape[%u] is not a non-negative integer", name, i);
       if (d == 0)
-        return fail (error, MSC_NN_ERROR_UNSUPPORTED, file,
+        return msc_models_fail (error, MSC_NN_ERROR_UNSUPPORTED, file,
                      "tensor '%s' is empty (shape[%u] is 0)", name, i);
       if (!g_uint64_checked_mul (&numel, numel, d))
-        return fail (error, MSC_NN_ERROR_INVALID, file, "tensor '%s': element count overflows", name);
+        return msc_models_fail (error, MSC_NN_ERROR_INVALID, file, "tensor '%s': element count overflows", name);
       e->shape[i] = (gint64) d;   /* d <= G_MAXINT64 by get_uint */
     }
   e->n_dims = n_dims;
@@ -212,16 +198,16 @@ parse_entry (const char *file, const char *name, JsonNode *node, Entry *e, GErro
   if (!JSON_NODE_HOLDS_ARRAY (offsets) || json_array_get_length (json_node_get_array (offsets)) != 2 ||
       !get_uint (json_array_get_element (json_node_get_array (offsets), 0), &e->begin) ||
       !get_uint (json_array_get_element (json_node_get_array (offsets), 1), &e->end))
-    return fail (error, MSC_NN_ERROR_INVALID, file,
+    return msc_models_fail (error, MSC_NN_ERROR_INVALID, file,
                  "tensor '%s': \"data_offsets\" is not [begin, end] of non-negative integers", name);
   if (e->end < e->begin)
-    return fail (error, MSC_NN_ERROR_INVALID, file, "tensor '%s': data_offsets end %" G_GUINT64_FORMAT
+    return msc_models_fail (error, MSC_NN_ERROR_INVALID, file, "tensor '%s': data_offsets end %" G_GUINT64_FORMAT
                  " is before begin %" G_GUINT64_FORMAT, name, e->end, e->begin);
   guint64 bytes;
   if (!g_uint64_checked_mul (&bytes, numel, info->size))
-    return fail (error, MSC_NN_ERROR_INVALID, file, "tensor '%s': byte size overflows", name);
+    return msc_models_fail (error, MSC_NN_ERROR_INVALID, file, "tensor '%s': byte size overflows", name);
   if (bytes != e->end - e->begin)
-    return fail (error, MSC_NN_ERROR_INVALID, file,
+    return msc_models_fail (error, MSC_NN_ERROR_INVALID, file,
                  "tensor '%s': shape and dtype give %" G_GUINT64_FORMAT " bytes, data_offsets span %"
                  G_GUINT64_FORMAT, name, bytes, e->end - e->begin);
   e->name = g_strdup (name);
@@ -232,7 +218,7 @@ static gboolean
 parse_metadata (const char *file, JsonNode *node, GHashTable *metadata, GError **error)
 {
   if (!JSON_NODE_HOLDS_OBJECT (node))
-    return fail (error, MSC_NN_ERROR_INVALID, file, "\"__metadata__\" is not an object");
+    return msc_models_fail (error, MSC_NN_ERROR_INVALID, file, "\"__metadata__\" is not an object");
   JsonObjectIter it;
   const char *key;
   JsonNode *value;
@@ -240,7 +226,7 @@ parse_metadata (const char *file, JsonNode *node, GHashTable *metadata, GError *
   while (json_object_iter_next (&it, &key, &value))
     {
       if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_STRING)
-        return fail (error, MSC_NN_ERROR_INVALID, file, "metadata \"%s\" is not a string", key);
+        return msc_models_fail (error, MSC_NN_ERROR_INVALID, file, "metadata \"%s\" is not a string", key);
       g_hash_table_insert (metadata, g_strdup (key), g_strdup (json_node_get_string (value)));
     }
   return TRUE;
@@ -273,22 +259,22 @@ check_tiling (const char *file, MscSafetensors *self, guint64 data_size, GError 
     {
       const Entry *e = order[i];
       if (e->begin > pos)
-        return fail (error, MSC_NN_ERROR_INVALID, file,
+        return msc_models_fail (error, MSC_NN_ERROR_INVALID, file,
                      "hole in the data: bytes %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT
                      " before tensor '%s' belong to no tensor", pos, e->begin, e->name);
       if (e->begin < pos)
-        return fail (error, MSC_NN_ERROR_INVALID, file,
+        return msc_models_fail (error, MSC_NN_ERROR_INVALID, file,
                      "tensor '%s' (bytes %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT
                      ") overlaps tensor '%s'", e->name, e->begin, e->end, order[i - 1]->name);
       if (e->end > data_size)
-        return fail (error, MSC_NN_ERROR_INVALID, file,
+        return msc_models_fail (error, MSC_NN_ERROR_INVALID, file,
                      "tensor '%s' ends at data byte %" G_GUINT64_FORMAT
                      " but the file holds only %" G_GUINT64_FORMAT " data bytes",
                      e->name, e->end, data_size);
       pos = e->end;
     }
   if (pos != data_size)
-    return fail (error, MSC_NN_ERROR_INVALID, file,
+    return msc_models_fail (error, MSC_NN_ERROR_INVALID, file,
                  "file has %" G_GUINT64_FORMAT " data bytes after the header but the tensors cover %"
                  G_GUINT64_FORMAT, data_size, pos);
   return TRUE;
@@ -320,7 +306,7 @@ convert_data (const char *file, MscSafetensors *self, const guint8 *data, GError
         {
           out[k] = load_element (in + k * e->dtype_size, e->dtype);
           if (!isfinite (out[k]))
-            return fail (error, MSC_NN_ERROR_NUMERIC, file, "tensor '%s' element %" G_GSIZE_FORMAT
+            return msc_models_fail (error, MSC_NN_ERROR_NUMERIC, file, "tensor '%s' element %" G_GSIZE_FORMAT
                          " is %s; weights must be finite", e->name, k,
                          isnan (out[k]) ? "NaN" : "infinite");
         }
@@ -336,33 +322,33 @@ static gboolean
 parse_header (const char *file, MscSafetensors *self, const char *header, gsize len, GError **error)
 {
   if (header[0] != '{')
-    return fail (error, MSC_NN_ERROR_INVALID, file, "header does not start with '{'");
+    return msc_models_fail (error, MSC_NN_ERROR_INVALID, file, "header does not start with '{'");
   if (!g_utf8_validate_len (header, len, NULL))
-    return fail (error, MSC_NN_ERROR_INVALID, file, "header is not valid UTF-8");
+    return msc_models_fail (error, MSC_NN_ERROR_INVALID, file, "header is not valid UTF-8");
   g_auto (MscJsonScan) scan;
   msc_models_json_scan (header, len, &scan);
   if (scan.depth > MSC_MODELS_MAX_JSON_DEPTH)
-    return fail (error, MSC_NN_ERROR_INVALID, file, "header nests deeper than %d levels",
+    return msc_models_fail (error, MSC_NN_ERROR_INVALID, file, "header nests deeper than %d levels",
                  MSC_MODELS_MAX_JSON_DEPTH);
   g_autoptr (JsonParser) parser = json_parser_new_immutable ();
   g_autoptr (GError) json_error = NULL;
   if (!json_parser_load_from_data (parser, header, (gssize) len, &json_error))
-    return fail (error, MSC_NN_ERROR_INVALID, file, "header is not valid JSON: %s", json_error->message);
+    return msc_models_fail (error, MSC_NN_ERROR_INVALID, file, "header is not valid JSON: %s", json_error->message);
   JsonNode *root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    return fail (error, MSC_NN_ERROR_INVALID, file, "header is not a JSON object");
+    return msc_models_fail (error, MSC_NN_ERROR_INVALID, file, "header is not a JSON object");
   JsonObject *obj = json_node_get_object (root);
   guint n_members = json_object_get_size (obj);
   guint n_tensors = n_members - (json_object_has_member (obj, "__metadata__") ? 1 : 0);
   if (n_tensors > MSC_SAFETENSORS_MAX_TENSORS)
-    return fail (error, MSC_NN_ERROR_INVALID, file, "header lists %u tensors; at most %u are allowed",
+    return msc_models_fail (error, MSC_NN_ERROR_INVALID, file, "header lists %u tensors; at most %u are allowed",
                  n_tensors, MSC_SAFETENSORS_MAX_TENSORS);
   /* Keys equal only after unescaping ("a" vs "\u0061") show as a count mismatch. */
   if (scan.duplicate != NULL || scan.n_top_keys != n_members)
-    return fail (error, MSC_NN_ERROR_INVALID, file, "key \"%s\" appears twice in the header",
+    return msc_models_fail (error, MSC_NN_ERROR_INVALID, file, "key \"%s\" appears twice in the header",
                  scan.duplicate ? scan.duplicate : "(escaped)");
   if (scan.trailing)
-    return fail (error, MSC_NN_ERROR_INVALID, file, "header is not valid JSON: text after the object");
+    return msc_models_fail (error, MSC_NN_ERROR_INVALID, file, "header is not valid JSON: text after the object");
 
   self->entries = g_new0 (Entry, n_members + 1);   /* never NULL, for qsort */
   JsonObjectIter it;
@@ -391,7 +377,7 @@ msc_safetensors_load_bytes (const guint8 *data, gsize size, const char *name, GE
   g_autofree char *file = g_path_get_basename (name ? name : "(memory)");
   if (size < 8)
     {
-      fail (error, MSC_NN_ERROR_INVALID, file,
+      msc_models_fail (error, MSC_NN_ERROR_INVALID, file,
             "file is %" G_GSIZE_FORMAT " bytes, shorter than the 8-byte header length", size);
       return NULL;
     }
@@ -400,18 +386,18 @@ msc_safetensors_load_bytes (const guint8 *data, gsize size, const char *name, GE
     header_len = header_len << 8 | data[i];
   if (header_len == 0)
     {
-      fail (error, MSC_NN_ERROR_INVALID, file, "header length is 0");
+      msc_models_fail (error, MSC_NN_ERROR_INVALID, file, "header length is 0");
       return NULL;
     }
   if (header_len > MSC_SAFETENSORS_MAX_HEADER)
     {
-      fail (error, MSC_NN_ERROR_INVALID, file, "header length %" G_GUINT64_FORMAT
+      msc_models_fail (error, MSC_NN_ERROR_INVALID, file, "header length %" G_GUINT64_FORMAT
             " exceeds the limit of %u bytes", header_len, MSC_SAFETENSORS_MAX_HEADER);
       return NULL;
     }
   if (header_len > size - 8)
     {
-      fail (error, MSC_NN_ERROR_INVALID, file, "header length %" G_GUINT64_FORMAT
+      msc_models_fail (error, MSC_NN_ERROR_INVALID, file, "header length %" G_GUINT64_FORMAT
             " runs past the end of the file (%" G_GSIZE_FORMAT " bytes)", header_len, size);
       return NULL;
     }
@@ -434,7 +420,7 @@ msc_safetensors_load_bytes (const guint8 *data, gsize size, const char *name, GE
       /* Duplicates were caught on the raw header; this guards the escaped case. */
       if (!g_hash_table_insert (self->by_name, self->entries[i].name, &self->entries[i]))
         {
-          fail (error, MSC_NN_ERROR_INVALID, file, "tensor name \"%s\" appears twice", self->entries[i].name);
+          msc_models_fail (error, MSC_NN_ERROR_INVALID, file, "tensor name \"%s\" appears twice", self->entries[i].name);
           return NULL;
         }
       self->names[i] = self->entries[i].name;
@@ -452,7 +438,7 @@ msc_safetensors_load (const char *path, GError **error)
   if (mapped == NULL)
     {
       g_autofree char *file = g_path_get_basename (path);
-      fail (error, MSC_NN_ERROR_IO, file, "%s", local->message);
+      msc_models_fail (error, MSC_NN_ERROR_IO, file, "%s", local->message);
       return NULL;
     }
   const guint8 *data = (const guint8 *) g_mapped_file_get_contents (mapped);
@@ -568,19 +554,19 @@ check_save_args (const char *file, const char * const *names, MscTensor * const 
                  guint n, GError **error)
 {
   if (n > MSC_SAFETENSORS_MAX_TENSORS)
-    return fail (error, MSC_NN_ERROR_INVALID, file, "%u tensors; at most %u are allowed",
+    return msc_models_fail (error, MSC_NN_ERROR_INVALID, file, "%u tensors; at most %u are allowed",
                  n, MSC_SAFETENSORS_MAX_TENSORS);
   g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint i = 0; i < n; i++)
     {
       if (names[i] == NULL || names[i][0] == '\0' || strcmp (names[i], "__metadata__") == 0)
-        return fail (error, MSC_NN_ERROR_INVALID, file, "tensor %u has an empty or reserved name", i);
+        return msc_models_fail (error, MSC_NN_ERROR_INVALID, file, "tensor %u has an empty or reserved name", i);
       if (!g_hash_table_add (seen, (gpointer) names[i]))
-        return fail (error, MSC_NN_ERROR_INVALID, file, "tensor name \"%s\" is given twice", names[i]);
+        return msc_models_fail (error, MSC_NN_ERROR_INVALID, file, "tensor name \"%s\" is given twice", names[i]);
       const float *v = msc_tensor_data_const (tensors[i]);
       for (gint64 k = 0; k < msc_tensor_numel (tensors[i]); k++)
         if (!isfinite (v[k]))
-          return fail (error, MSC_NN_ERROR_NUMERIC, file, "tensor '%s' element %" G_GINT64_FORMAT
+          return msc_models_fail (error, MSC_NN_ERROR_NUMERIC, file, "tensor '%s' element %" G_GINT64_FORMAT
                        " is not finite", names[i], k);
     }
   return TRUE;
@@ -631,6 +617,6 @@ msc_safetensors_save (const char *path, const char * const *names, MscTensor * c
   g_autoptr (GError) local = NULL;
   if (!g_file_set_contents_full (path, (const char *) buf, (gssize) total,
                                  G_FILE_SET_CONTENTS_CONSISTENT, 0644, &local))
-    return fail (error, MSC_NN_ERROR_IO, file, "cannot write: %s", local->message);
+    return msc_models_fail (error, MSC_NN_ERROR_IO, file, "cannot write: %s", local->message);
   return TRUE;
 }
