@@ -112,7 +112,7 @@ add_run (MscComponent *c, const Run *r, guint64 *sum_x, guint64 *sum_y)
     {
       c->x = r->x0;
       c->y = r->y;
-      c->width = r->x1 - r->x0;     /* temporarily: right edge (exclusive) */
+      c->width = r->x1;             /* temporarily: right edge (exclusive) */
       c->height = r->y + 1;         /* temporarily: bottom edge (exclusive) */
     }
   else

@@ -248,27 +248,14 @@ msc_threshold_apply (const MscPlane *src, double threshold, GError **error)
 /* ---- adaptive threshold ------------------------------------------------ */
 
 /* Rounded box mean (block x block, borders replicated) of a U8 plane into
- * mean, as cv2.boxFilter(normalize=True) rounds: for block^2 <= 256 OpenCV
- * sums in 16 bits and divides by a 16.16 fixed-point reciprocal, above
- * that it rounds sum * (1 / block^2) to nearest. Odd block^2 means the
- * exact quotient is never a half, so the second rule is plain rounding. */
+ * mean: round (sum / block^2), which is what cv2.boxFilter(normalize=True)
+ * gives for every block size (checked against it on MIAS). block^2 is odd,
+ * so the exact quotient is never a half and rounding has no ties. */
 static void
 box_mean_u8 (const guint8 *src, guint w, guint h, guint block, guint8 *mean)
 {
   int r = (int) block / 2;
-  guint d = block * block;
-  guint32 div_scale = 1, div_delta = 0;
-  if (d <= 256)
-    {
-      double scalef = 65536.0 / d;
-      div_scale = (guint32) floor (scalef);
-      scalef -= div_scale;
-      div_delta = d / 2;
-      if (scalef < 0.5)
-        div_delta++;
-      else
-        div_scale++;
-    }
+  guint64 d = (guint64) block * block;
 
   g_autofree guint32 *rows = g_new (guint32, (gsize) w * h);   /* horizontal sums */
   for (guint y = 0; y < h; y++)
@@ -297,12 +284,8 @@ box_mean_u8 (const guint8 *src, guint w, guint h, guint block, guint8 *mean)
   for (guint y = 0; y < h; y++)
     {
       guint8 *m = mean + (gsize) y * w;
-      if (d <= 256)
-        for (guint x = 0; x < w; x++)
-          m[x] = (guint8) (((col[x] + div_delta) * div_scale) >> 16);
-      else
-        for (guint x = 0; x < w; x++)
-          m[x] = (guint8) (((guint64) col[x] * 2 + d) / (2 * (guint64) d));   /* round (col / d) */
+      for (guint x = 0; x < w; x++)
+        m[x] = (guint8) (((guint64) col[x] * 2 + d) / (2 * d));
       const guint32 *add = rows + (gsize) MIN ((int) y + r + 1, (int) h - 1) * w;
       const guint32 *sub = rows + (gsize) MAX ((int) y - r, 0) * w;
       for (guint x = 0; x < w; x++)
