@@ -250,46 +250,36 @@ msc_threshold_apply (const MscPlane *src, double threshold, GError **error)
 /* Rounded box mean (block x block, borders replicated) of a U8 plane into
  * mean: round (sum / block^2), which is what cv2.boxFilter(normalize=True)
  * gives for every block size (checked against it on MIAS). block^2 is odd,
- * so the exact quotient is never a half and rounding has no ties. */
+ * so sum / block^2 is at least 1 / (2 block^2) away from a half and the
+ * double product sum * (1 / block^2) rounds the same as the exact quotient.
+ * Column sums first (vectorised over x), then a running sum along the row. */
 static void
 box_mean_u8 (const guint8 *src, guint w, guint h, guint block, guint8 *mean)
 {
   int r = (int) block / 2;
-  guint64 d = (guint64) block * block;
-
-  g_autofree guint32 *rows = g_new (guint32, (gsize) w * h);   /* horizontal sums */
-  for (guint y = 0; y < h; y++)
-    {
-      const guint8 *s = src + (gsize) y * w;
-      guint32 *o = rows + (gsize) y * w;
-      guint32 sum = 0;
-      for (int k = -r; k <= r; k++)
-        sum += s[CLAMP (k, 0, (int) w - 1)];
-      for (guint x = 0; x < w; x++)
-        {
-          o[x] = sum;
-          int add = MIN ((int) x + r + 1, (int) w - 1);
-          int sub = MAX ((int) x - r, 0);
-          sum += s[add] - s[sub];
-        }
-    }
-
+  double inv = 1.0 / ((double) block * block);
   g_autofree guint32 *col = g_new0 (guint32, w);
   for (int k = -r; k <= r; k++)
     {
-      const guint32 *o = rows + (gsize) CLAMP (k, 0, (int) h - 1) * w;
+      const guint8 *s = src + (gsize) CLAMP (k, 0, (int) h - 1) * w;
       for (guint x = 0; x < w; x++)
-        col[x] += o[x];
+        col[x] += s[x];
     }
   for (guint y = 0; y < h; y++)
     {
       guint8 *m = mean + (gsize) y * w;
+      guint32 sum = 0;
+      for (int k = -r; k <= r; k++)
+        sum += col[CLAMP (k, 0, (int) w - 1)];
       for (guint x = 0; x < w; x++)
-        m[x] = (guint8) (((guint64) col[x] * 2 + d) / (2 * d));
-      const guint32 *add = rows + (gsize) MIN ((int) y + r + 1, (int) h - 1) * w;
-      const guint32 *sub = rows + (gsize) MAX ((int) y - r, 0) * w;
+        {
+          m[x] = (guint8) (sum * inv + 0.5);
+          sum += col[MIN ((int) x + r + 1, (int) w - 1)] - col[MAX ((int) x - r, 0)];
+        }
+      const guint8 *add = src + (gsize) MIN ((int) y + r + 1, (int) h - 1) * w;
+      const guint8 *sub = src + (gsize) MAX ((int) y - r, 0) * w;
       for (guint x = 0; x < w; x++)
-        col[x] += add[x] - sub[x];
+        col[x] += (guint32) add[x] - sub[x];
     }
 }
 
