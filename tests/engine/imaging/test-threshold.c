@@ -253,8 +253,9 @@ test_adaptive_mean (void)
 /* Gaussian: OpenCV blurs 8-bit images with a bit-exact fixed-point filter
  * whose rounded mean can differ from our float one by one grey level where
  * the exact value is near .5; a pixel then flips only when src - mean sits
- * exactly at the decision boundary. Measured on MIAS: well under 0.5% of
- * pixels, which is the bound asserted. */
+ * exactly at the decision boundary. Measured on mdb023: 0, 0, 3 and 1 of
+ * 1048576 pixels differ for blocks 3, 7, 11, 31 (the 3 and 7 taps are
+ * dyadic, so float is exact there); the bound asserted is 1e-4 (105). */
 static void
 test_adaptive_gaussian (void)
 {
@@ -270,7 +271,11 @@ test_adaptive_gaussian (void)
       g_autoptr (GError) error = NULL;
       g_autoptr (MscPlane) got = msc_threshold_adaptive (img, MSC_ADAPTIVE_GAUSSIAN, blocks[k], 2, &error);
       g_assert_no_error (error);
-      msc_imaging_test_assert_close (got, ref, 0, 0.005);
+      gsize differ = 0;
+      for (gsize i = 0; i < msc_plane_get_n_pixels (got); i++)
+        differ += msc_plane_peek_u8 (got)[i] != msc_plane_peek_u8 (ref)[i];
+      g_test_message ("gaussian block %u: %" G_GSIZE_FORMAT " pixels differ from cv2", blocks[k], differ);
+      msc_imaging_test_assert_close (got, ref, 0, 1e-4);
     }
 }
 
