@@ -422,9 +422,10 @@ test_degenerate (void)
             {
               g_autoptr (MscPlane) r = msc_geometry_resize (p, targets[t][0], targets[t][1], i, NULL, NULL, &error);
               g_assert_no_error (error);
-              /* F32 weights sum to 1 within float rounding */
+              /* F32 weights sum to 1 within float rounding (10000 taps of
+               * 1e-4 in a 10000 -> 1 AREA reduction: 5e-5 measured) */
               for (gsize k = 0; k < msc_plane_get_n_pixels (r); k++)
-                g_assert_cmpfloat_with_epsilon (value_at (r, k), value_at (p, 0), fmt == MSC_PLANE_F32 ? 1e-6 : 0.5);
+                g_assert_cmpfloat_with_epsilon (value_at (r, k), value_at (p, 0), fmt == MSC_PLANE_F32 ? 1e-4 : 0.5);
             }
         g_autoptr (MscPlane) rot = msc_geometry_rotate (p, 30, MSC_INTERP_CUBIC, NULL, &error);
         g_assert_no_error (error);
