@@ -163,6 +163,10 @@ typedef struct {
   gint *ofs;
   float *wf;
   gint16 *wi;
+  /* Integer shrink factors give taps ofs[0] + d * stride with the same
+   * weights for every d (stride 0 otherwise): the horizontal pass then
+   * reads with a constant stride the compiler vectorises. */
+  guint stride;
 } Axis;
 
 static void
@@ -232,6 +236,10 @@ axis_init (Axis *a, guint src_n, guint dst_n, MscInterp interp)
               c[1] = f;
             }
         }
+      /* A right-border pair (n-1, n) reads as (n-2, n-1) with weights
+       * (0, 1): the same value, and taps stay adjacent. */
+      if (a->k == 2 && s == (int) src_n - 1 && src_n >= 2 && c[1] == 0)
+        s -= 1, c[1] = c[0], c[0] = 0;
       for (guint j = 0; j < a->k; j++)
         {
           gsize i = (gsize) d * a->k + j;
@@ -239,6 +247,17 @@ axis_init (Axis *a, guint src_n, guint dst_n, MscInterp interp)
           a->wf[i] = c[j];
           a->wi[i] = (gint16) lrintf (c[j] * COEF_SCALE);
         }
+    }
+  a->stride = 0;
+  if (a->k == 2 && dst_n >= 2 && src_n % dst_n == 0 && src_n / dst_n <= 4)
+    {
+      guint st = src_n / dst_n;
+      gboolean uniform = TRUE;
+      for (guint d = 0; d < dst_n && uniform; d++)
+        uniform = a->ofs[2 * d] == a->ofs[0] + (gint) (d * st) && a->ofs[2 * d + 1] == a->ofs[2 * d] + 1 &&
+                  a->wi[2 * d] == a->wi[0] && a->wi[2 * d + 1] == a->wi[1] &&
+                  a->wf[2 * d] == a->wf[0] && a->wf[2 * d + 1] == a->wf[1];
+      a->stride = uniform ? st : 0;
     }
 }
 
@@ -253,10 +272,30 @@ typedef struct {
 
 /* U8 rows hold sum (s * w), w 11-bit; the vertical pass reproduces
  * OpenCV's SIMD rounding (VResizeLinearVec_32s8u) on them. */
+#define STRIDED_PAIRS(T, ACC, W)                                              \
+  do {                                                                        \
+    const T *b = s + a->ofs[0];                                               \
+    ACC w0 = a->W[0], w1 = a->W[1];                                           \
+    switch (a->stride)                                                        \
+      {                                                                       \
+      case 3:                                                                 \
+        for (gsize d = 0; d < a->n; d++)                                      \
+          row[d] = b[3 * d] * w0 + b[3 * d + 1] * w1;                         \
+        return;                                                               \
+      case 4:                                                                 \
+        for (gsize d = 0; d < a->n; d++)                                      \
+          row[d] = b[4 * d] * w0 + b[4 * d + 1] * w1;                         \
+        return;                                                               \
+      default:                                                                \
+        break;                                                                \
+      }                                                                       \
+  } while (0)
+
 static void
 hpass_u8 (const Resize *r, const guint8 *s, gint32 *row)
 {
   const Axis *a = &r->ax;
+  STRIDED_PAIRS (guint8, gint32, wi);
   if (a->k == 2)
     for (guint d = 0; d < a->n; d++)
       row[d] = s[a->ofs[2 * d]] * a->wi[2 * d] + s[a->ofs[2 * d + 1]] * a->wi[2 * d + 1];
@@ -274,6 +313,7 @@ hpass_u8 (const Resize *r, const guint8 *s, gint32 *row)
   static void name (const Resize *r, const T *s, float *row)                  \
   {                                                                           \
     const Axis *a = &r->ax;                                                   \
+    STRIDED_PAIRS (T, float, wf);                                             \
     if (a->k == 2)                                                            \
       for (guint d = 0; d < a->n; d++)                                        \
         row[d] = s[a->ofs[2 * d]] * a->wf[2 * d] + s[a->ofs[2 * d + 1]] * a->wf[2 * d + 1]; \
@@ -334,11 +374,14 @@ vpass_f (guint n, guint k, float *const *rows, const float *b, float *out)
 static void
 store_u16 (guint n, const float *v, guint16 *out, float max_value)
 {
+  /* |v| < 2^22 (weighted sums of values <= 65535 with bounded weights),
+   * so rounding first and clamping as integers is exact and vectorises. */
+  gint32 maxv = (gint32) max_value;
   for (guint x = 0; x < n; x++)
     {
-      float c = v[x] < 0 ? 0 : v[x];
-      c = c > max_value ? max_value : c;
-      out[x] = (guint16) round_even (c);
+      gint32 i = (gint32) round_even (v[x]);
+      i = i < 0 ? 0 : i;
+      out[x] = (guint16) (i > maxv ? maxv : i);
     }
 }
 
