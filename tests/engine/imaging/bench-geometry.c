@@ -20,6 +20,7 @@ median_ms (const MscPlane *src, const Case *c, MscThreadPool *pool)
     {
       gint64 t0 = g_get_monotonic_time ();
       g_autoptr (MscPlane) out = msc_geometry_resize (src, c->w, c->h, c->interp, pool, NULL, NULL);
+      g_assert_nonnull (out);
       t[i] = (g_get_monotonic_time () - t0) / 1000.0;
     }
   for (guint i = 0; i < G_N_ELEMENTS (t); i++)         /* insertion sort, 31 items */

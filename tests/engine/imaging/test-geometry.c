@@ -284,6 +284,7 @@ test_transform_chain (void)
   msc_affine_then (&total, &t);
   g_autoptr (MscPlane) d = msc_geometry_rotate (c, 17.5, MSC_INTERP_LINEAR, &t, &error);
   g_assert_no_error (error);
+  g_assert_cmpuint (msc_plane_get_width (d), ==, 333);
   msc_affine_then (&total, &t);
 
   MscAffine inv;
@@ -429,8 +430,10 @@ test_degenerate (void)
             }
         g_autoptr (MscPlane) rot = msc_geometry_rotate (p, 30, MSC_INTERP_CUBIC, NULL, &error);
         g_assert_no_error (error);
+        g_assert_cmpuint (msc_plane_get_n_pixels (rot), ==, msc_plane_get_n_pixels (p));
         g_autoptr (MscPlane) flip = msc_geometry_flip (p, TRUE, TRUE, NULL, &error);
         g_assert_no_error (error);
+        g_assert_cmpfloat (value_at (flip, 0), ==, value_at (p, 0));
         g_autoptr (MscPlane) box = msc_geometry_letterbox (p, 64, 64, MSC_INTERP_LINEAR, NULL, NULL, &error);
         g_assert_no_error (error);
         g_autoptr (MscPlane) none = msc_geometry_resize (p, 0, 5, MSC_INTERP_LINEAR, NULL, NULL, &error);
