@@ -385,6 +385,65 @@ store_u16 (guint n, const float *v, guint16 *out, float max_value)
     }
 }
 
+/* U8 LINEAR with an integer shrink factor: both passes fused per result
+ * pixel, same arithmetic as hpass_u8 + vpass_u8 (no row buffers; the
+ * constant stride st lets the compiler vectorise the de-interleaving). */
+static inline void
+fused_u8_row (const guint8 *s0, const guint8 *s1, int w0, int w1, int b0, int b1, guint8 *out,
+              gsize n, const gsize st)
+{
+  for (gsize d = 0; d < n; d++)
+    {
+      int r0 = s0[st * d] * w0 + s0[st * d + 1] * w1;
+      int r1 = s1[st * d] * w0 + s1[st * d + 1] * w1;
+      int v = (((r0 >> 4) * b0) >> 16) + (((r1 >> 4) * b1) >> 16);
+      v = (v + 2) >> 2;
+      out[d] = (guint8) (v < 0 ? 0 : v > 255 ? 255 : v);
+    }
+}
+
+/* The same when both horizontal weights are multiples of 16 (fractions
+ * in 1/128 steps, e.g. 1/2 for even factors): then (s0 w0 + s1 w1) >> 4
+ * is exact in 16 bits and every step maps onto 16-bit SIMD lanes. */
+static inline void
+fused_u8_row16 (const guint8 *s0, const guint8 *s1, gint16 w0, gint16 w1, gint16 b0, gint16 b1,
+                guint8 *out, gsize n, const gsize st)
+{
+  for (gsize d = 0; d < n; d++)
+    {
+      gint16 r0 = (gint16) (s0[st * d] * w0 + s0[st * d + 1] * w1);
+      gint16 r1 = (gint16) (s1[st * d] * w0 + s1[st * d + 1] * w1);
+      gint16 v = (gint16) ((gint16) ((r0 * b0) >> 16) + (gint16) ((r1 * b1) >> 16));
+      v = (gint16) ((v + 2) >> 2);
+      out[d] = (guint8) (v < 0 ? 0 : v > 255 ? 255 : v);
+    }
+}
+
+static void
+fused_u8_band (const Resize *r, guint y0, guint y1)
+{
+  const Axis *ax = &r->ax, *ay = &r->ay;
+  for (guint y = y0; y < y1; y++)
+    {
+      const guint8 *s0 = (const guint8 *) peek_row (r->src, (guint) ay->ofs[2 * y]) + ax->ofs[0];
+      const guint8 *s1 = (const guint8 *) peek_row (r->src, (guint) ay->ofs[2 * y + 1]) + ax->ofs[0];
+      guint8 *out = row_ptr (r->dst, y);
+      int w0 = ax->wi[0], w1 = ax->wi[1];
+      if (w0 % 16 == 0 && w1 % 16 == 0 && w0 >= 0 && w1 >= 0)
+        {
+          gint16 h0 = (gint16) (w0 / 16), h1 = (gint16) (w1 / 16);
+          if (ax->stride == 4)
+            fused_u8_row16 (s0, s1, h0, h1, ay->wi[2 * y], ay->wi[2 * y + 1], out, ax->n, 4);
+          else
+            fused_u8_row16 (s0, s1, h0, h1, ay->wi[2 * y], ay->wi[2 * y + 1], out, ax->n, 3);
+        }
+      else if (ax->stride == 4)
+        fused_u8_row (s0, s1, ax->wi[0], ax->wi[1], ay->wi[2 * y], ay->wi[2 * y + 1], out, ax->n, 4);
+      else
+        fused_u8_row (s0, s1, ax->wi[0], ax->wi[1], ay->wi[2 * y], ay->wi[2 * y + 1], out, ax->n, 3);
+    }
+}
+
 /* Result rows [y0, y1): each needs k source rows resampled horizontally;
  * a small ring keyed by source row avoids recomputing shared rows. */
 static void
@@ -398,6 +457,11 @@ resize_band (const Resize *r, guint y0, guint y1)
   int ring_src[4] = { -1, -1, -1, -1 };
   for (guint i = 0; i < 4; i++)
     ring[i] = block + i * (bytes + 64);
+  if (f == MSC_PLANE_U8 && k == 2 && (r->ax.stride == 3 || r->ax.stride == 4))
+    {
+      fused_u8_band (r, y0, y1);
+      return;
+    }
 
   for (guint y = y0; y < y1; y++)
     {

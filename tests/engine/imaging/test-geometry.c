@@ -111,6 +111,14 @@ test_resize_mias_u8 (void)
   for (guint s = 0; s < G_N_ELEMENTS (sizes); s++)
     for (guint i = 0; i <= MSC_INTERP_AREA; i++)
       check_resize (img, sizes[s][0], sizes[s][1], i, i == MSC_INTERP_NEAREST ? 0 : 1, 0.01);
+
+  /* factor 3 (the fused strided path) and a factor-3-by-fractional mix */
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MscPlane) crop = msc_geometry_crop (img, 10, 20, 999, 999, NULL, &error);
+  g_assert_no_error (error);
+  check_resize (crop, 333, 333, MSC_INTERP_LINEAR, 1, 0.01);
+  check_resize (crop, 333, 250, MSC_INTERP_LINEAR, 1, 0.01);
+  check_resize (crop, 333, 333, MSC_INTERP_AREA, 0, 0);
 }
 
 static void
