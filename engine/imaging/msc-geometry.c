@@ -167,6 +167,7 @@ typedef struct {
    * weights for every d (stride 0 otherwise): the horizontal pass then
    * reads with a constant stride the compiler vectorises. */
   guint stride;
+  gboolean adjacent;      /* k == 2 and every pair is (o, o + 1) */
 } Axis;
 
 static void
@@ -248,6 +249,9 @@ axis_init (Axis *a, guint src_n, guint dst_n, MscInterp interp)
           a->wi[i] = (gint16) lrintf (c[j] * COEF_SCALE);
         }
     }
+  a->adjacent = a->k == 2;
+  for (guint d = 0; d < dst_n && a->adjacent; d++)
+    a->adjacent = a->ofs[2 * d + 1] == a->ofs[2 * d] + 1;
   a->stride = 0;
   if (a->k == 2 && dst_n >= 2 && src_n % dst_n == 0 && src_n / dst_n <= 4)
     {
@@ -296,7 +300,17 @@ hpass_u8 (const Resize *r, const guint8 *s, gint32 *row)
 {
   const Axis *a = &r->ax;
   STRIDED_PAIRS (guint8, gint32, wi);
-  if (a->k == 2)
+  if (a->adjacent)
+    {
+      const gint *o = a->ofs;
+      const gint16 *w = a->wi;
+      for (gsize d = 0; d < a->n; d++)
+        {
+          const guint8 *p = s + o[2 * d];
+          row[d] = p[0] * w[2 * d] + p[1] * w[2 * d + 1];
+        }
+    }
+  else if (a->k == 2)
     for (guint d = 0; d < a->n; d++)
       row[d] = s[a->ofs[2 * d]] * a->wi[2 * d] + s[a->ofs[2 * d + 1]] * a->wi[2 * d + 1];
   else
