@@ -1043,6 +1043,61 @@ warp_sample (const Warp *w, int sx, int sy, int fx, int fy, gboolean u8)
   return acc;
 }
 
+/* Interior pixels (all four taps inside) of LINEAR/NEAREST warps read the
+ * source directly through cached pointers; the generic path above handles
+ * borders and CUBIC. Returns FALSE for pixels it does not handle. */
+typedef struct {
+  const void *src;
+  void *dst;
+  guint sw, sh;
+  float maxv;
+} WarpView;
+
+static inline gboolean
+warp_fast (const WarpView *v, MscPlaneFormat f, int X, int Y, gsize i, gboolean nearest)
+{
+  guint sw = v->sw;
+  if (nearest)
+    {
+      if ((guint) X >= sw || (guint) Y >= v->sh)
+        return FALSE;
+      gsize k = (gsize) Y * sw + (guint) X;
+      if (f == MSC_PLANE_U8)
+        ((guint8 *) v->dst)[i] = ((const guint8 *) v->src)[k];
+      else if (f == MSC_PLANE_U16)
+        ((guint16 *) v->dst)[i] = ((const guint16 *) v->src)[k];
+      else
+        ((float *) v->dst)[i] = ((const float *) v->src)[k];
+      return TRUE;
+    }
+  int sx = X >> INTER_BITS, sy = Y >> INTER_BITS;
+  if (sx < 0 || sy < 0 || (guint) sx + 1 >= sw || (guint) sy + 1 >= v->sh)
+    return FALSE;
+  int fx = X & (INTER_TAB - 1), fy = Y & (INTER_TAB - 1);
+  gsize k = (gsize) sy * sw + (guint) sx;
+  if (f == MSC_PLANE_U8)
+    {
+      /* OpenCV's 15-bit weights are exact products (32 - f) * (32 - g) * 32. */
+      const guint8 *p = (const guint8 *) v->src + k;
+      int acc = p[0] * ((32 - fx) * (32 - fy) * 32) + p[1] * (fx * (32 - fy) * 32)
+              + p[sw] * ((32 - fx) * fy * 32) + p[sw + 1] * (fx * fy * 32);
+      ((guint8 *) v->dst)[i] = (guint8) ((acc + (1 << (REMAP_BITS - 1))) >> REMAP_BITS);
+      return TRUE;
+    }
+  float ax = fx / 32.f, ay = fy / 32.f;
+  float w00 = (1 - ay) * (1 - ax), w01 = (1 - ay) * ax, w10 = ay * (1 - ax), w11 = ay * ax;
+  if (f == MSC_PLANE_U16)
+    {
+      const guint16 *p = (const guint16 *) v->src + k;
+      float r = (float) p[0] * w00 + (float) p[1] * w01 + (float) p[sw] * w10 + (float) p[sw + 1] * w11;
+      ((guint16 *) v->dst)[i] = (guint16) lrintf (CLAMP (r, 0.f, v->maxv));
+      return TRUE;
+    }
+  const float *p = (const float *) v->src + k;
+  ((float *) v->dst)[i] = p[0] * w00 + p[1] * w01 + p[sw] * w10 + p[sw + 1] * w11;
+  return TRUE;
+}
+
 static void
 warp_band_cb (gpointer ctx, guint y0, guint y1)
 {
@@ -1053,6 +1108,10 @@ warp_band_cb (gpointer ctx, guint y0, guint y1)
   int round_delta = nearest ? AB_SCALE / 2 : AB_SCALE / INTER_TAB / 2;
   int shift = nearest ? AB_BITS : AB_BITS - INTER_BITS;
   const double *m = w->inv.m;
+  MscPlaneFormat f = msc_plane_get_format (w->src);
+  gboolean fast = w->interp != MSC_INTERP_CUBIC;
+  WarpView v = { peek_row (w->src, 0), row_ptr (w->dst, 0), msc_plane_get_width (w->src),
+                 msc_plane_get_height (w->src), (float) msc_plane_get_max_value (w->dst) };
   for (guint y = y0; y < y1; y++)
     {
       /* cv::WarpAffineInvoker's fixed point: the row start rounded to
@@ -1065,6 +1124,14 @@ warp_band_cb (gpointer ctx, guint y0, guint y1)
           gsize i = (gsize) y * dw + x;
           X = CLAMP (X, G_MININT32 / 64, G_MAXINT32 / 64);
           Y = CLAMP (Y, G_MININT32 / 64, G_MAXINT32 / 64);
+          if (fast && warp_fast (&v, f, (int) X, (int) Y, i, nearest))
+            continue;
+          /* Entirely outside: the result is already the zero border. */
+          gint64 ox = nearest ? X : X >> INTER_BITS, oy = nearest ? Y : Y >> INTER_BITS;
+          gint64 ahead = nearest ? 0 : w->interp == MSC_INTERP_CUBIC ? 2 : 1;   /* taps past ox */
+          gint64 behind = w->interp == MSC_INTERP_CUBIC ? 1 : 0;                 /* taps before ox */
+          if (ox + ahead < 0 || oy + ahead < 0 || ox - behind >= (gint64) v.sw || oy - behind >= (gint64) v.sh)
+            continue;
           if (nearest)
             store_value (w->dst, i, src_value (w->src, (int) X, (int) Y));
           else
