@@ -324,6 +324,9 @@ test_simplify (void)
         msc_plane_u8 (m)[y * 120 + x] = 255;
   g_autoptr (GPtrArray) rings = trace (m, 127.5);
   g_assert_cmpuint (rings->len, ==, 3);
+  g_autoptr (MscPlane) dm = disk_mask (100, 100, 50.2, 49.7, 30, -1);
+  g_autoptr (GPtrArray) disk = trace (dm, 127.5);
+  g_ptr_array_add (rings, g_array_ref (g_ptr_array_index (disk, 0)));
   const double eps[] = { 1.0, 2.0, 5.0 };
   for (guint i = 0; i < rings->len; i++)
     for (guint e = 0; e < G_N_ELEMENTS (eps); e++)
