@@ -444,6 +444,10 @@ test_degenerate (void)
         g_assert_cmpfloat (value_at (flip, 0), ==, value_at (p, 0));
         g_autoptr (MscPlane) box = msc_geometry_letterbox (p, 64, 64, MSC_INTERP_LINEAR, NULL, NULL, &error);
         g_assert_no_error (error);
+        g_assert_cmpuint (msc_plane_get_width (box), ==, 64);
+        g_assert_cmpuint (msc_plane_get_height (box), ==, 64);
+        g_assert_cmpfloat (value_at (box, 0), ==, value_at (p, 0));   /* content top-left */
+        g_assert_cmpfloat (value_at (box, 64 * 64 - 1), ==, dims[d][0] == dims[d][1] ? value_at (p, 0) : 0);
         g_autoptr (MscPlane) none = msc_geometry_resize (p, 0, 5, MSC_INTERP_LINEAR, NULL, NULL, &error);
         g_assert_null (none);
         g_assert_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_INVALID);
@@ -452,6 +456,7 @@ test_degenerate (void)
   g_autoptr (GError) error = NULL;
   g_autoptr (MscPlane) p = msc_plane_new (MSC_PLANE_U8, 10, 10, &error);
   g_autoptr (MscPlane) bad = msc_geometry_resize (p, 5, 5, (MscInterp) 17, NULL, NULL, &error);
+  g_assert_null (bad);
   g_assert_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_INVALID);
   g_clear_error (&error);
   MscAffine singular = { { 1, 2, 0, 2, 4, 0 } };
@@ -460,9 +465,11 @@ test_degenerate (void)
   g_assert_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_INVALID);
   g_clear_error (&error);
   g_autoptr (MscPlane) big = msc_geometry_resize (p, 65535, 65535, MSC_INTERP_LINEAR, NULL, NULL, &error);
+  g_assert_null (big);
   g_assert_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_TOO_LARGE);
   g_clear_error (&error);
   g_autoptr (MscPlane) nan = msc_geometry_rotate (p, NAN, MSC_INTERP_LINEAR, NULL, &error);
+  g_assert_null (nan);
   g_assert_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_INVALID);
   MscAffine a = { { 0, 0, 0, 0, 0, 0 } }, inv;
   g_assert_false (msc_affine_invert (&a, &inv));
