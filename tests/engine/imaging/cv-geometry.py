@@ -49,6 +49,11 @@ def main(argv):
         m = cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), float(argv[4]), 1.0)
         save(argv[3], cv2.warpAffine(src, m, (w, h), flags=INTERP[argv[5]],
                                      borderMode=cv2.BORDER_CONSTANT, borderValue=0))
+    elif cmd == "warp":      # IN OUT W H INTERP m0,m1,m2,m3,m4,m5 (source -> result)
+        src = load(argv[2])
+        m = np.array([float(v) for v in argv[7].split(",")]).reshape(2, 3)
+        save(argv[3], cv2.warpAffine(src, m, (int(argv[4]), int(argv[5])), flags=INTERP[argv[6]],
+                                     borderMode=cv2.BORDER_CONSTANT, borderValue=0))
     elif cmd == "contours":  # MASK: one line per outer/hole contour: area n_points
         mask = load(argv[2])
         cs, _ = cv2.findContours((mask > 0).astype(np.uint8), cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
