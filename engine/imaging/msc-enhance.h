@@ -17,7 +17,8 @@ G_BEGIN_DECLS
  * nullable) map to 0 and max; U8/U16, same format out. Percentiles are in
  * [0, 100] with low < high; mask is a U8 plane of the same size. An empty
  * mask fails with INVALID; a flat selection (low value == high value) maps
- * everything above it to max and the rest to 0. (transfer full) */
+ * values below it to 0, above it to max and keeps it (all-black and
+ * all-white images come back unchanged). (transfer full) */
 MscPlane *msc_enhance_stretch       (const MscPlane *src, const MscPlane *mask, double low_percent,
                                      double high_percent, GError **error);
 /* CLAHE as cv2.createCLAHE(clip_limit, (tiles_x, tiles_y)).apply: U8 (256
