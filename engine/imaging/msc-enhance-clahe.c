@@ -38,9 +38,12 @@ typedef struct {
   guint lo, range;
   void *luts;                   /* tiles_x * tiles_y * range entries of the pixel type */
   guint n_lut_tasks;
-  /* interpolation: per column, tile index pair and weights */
-  guint *col_t1, *col_t2;
+  /* interpolation: per column weights; runs of columns [seg_x0[g],
+   * seg_x0[g + 1]) with the LUT offsets of their tile pair */
   float *col_xa, *col_xa1;
+  guint n_segments;
+  guint seg_x0[258];
+  gsize seg_t1[257], seg_t2[257];
   guint n_row_tasks;
 } Clahe;
 
@@ -65,31 +68,57 @@ round_even (float x)
   return (x + 8388608.0f) - 8388608.0f;
 }
 
+/* Counts one row segment into n_sub interleaved sub-histograms (pixel x
+ * goes to copy x % n_sub): runs of equal values, common in mammograms,
+ * otherwise serialise on one counter's store-to-load dependency. */
+#define DEFINE_COUNT(name, T)                                                        \
+  static void                                                                        \
+  name (const T *s, guint x0, guint x1, guint lo, guint32 *hist, gsize stride,       \
+        guint n_sub)                                                                 \
+  {                                                                                  \
+    guint x = x0;                                                                    \
+    if (n_sub == 4)                                                                  \
+      for (; x + 4 <= x1; x += 4)                                                    \
+        {                                                                            \
+          hist[s[x] - lo]++;                                                         \
+          hist[stride + s[x + 1] - lo]++;                                            \
+          hist[2 * stride + s[x + 2] - lo]++;                                        \
+          hist[3 * stride + s[x + 3] - lo]++;                                        \
+        }                                                                            \
+    for (; x < x1; x++)                                                              \
+      hist[s[x] - lo]++;                                                             \
+  }
+
+DEFINE_COUNT (count_u8, guint8)
+DEFINE_COUNT (count_u16, guint16)
+
 static void
-tile_histogram (const Clahe *c, guint tx, guint ty, guint32 *hist)
+tile_histogram (const Clahe *c, guint tx, guint ty, guint32 *hist, guint n_sub)
 {
   guint x0 = tx * c->tile_w, x_end = x0 + c->tile_w;
   guint inside_end = MIN (x_end, c->width);   /* columns [x0, inside_end) are real */
+  gsize stride = c->range;
   for (guint r = ty * c->tile_h; r < (ty + 1) * c->tile_h; r++)
     {
       gsize row = (gsize) reflect101 (r, c->height) * c->width;
       if (c->u16)
         {
           const guint16 *s = (const guint16 *) c->src + row;
-          for (guint x = x0; x < inside_end; x++)
-            hist[s[x] - c->lo]++;
+          count_u16 (s, x0, inside_end, c->lo, hist, stride, n_sub);
           for (guint x = MAX (x0, inside_end); x < x_end; x++)
             hist[s[reflect101 (x, c->width)] - c->lo]++;
         }
       else
         {
           const guint8 *s = (const guint8 *) c->src + row;
-          for (guint x = x0; x < inside_end; x++)
-            hist[s[x] - c->lo]++;
+          count_u8 (s, x0, inside_end, c->lo, hist, stride, n_sub);
           for (guint x = MAX (x0, inside_end); x < x_end; x++)
             hist[s[reflect101 (x, c->width)] - c->lo]++;
         }
     }
+  for (guint k = 1; k < n_sub; k++)
+    for (gsize i = 0; i < stride; i++)
+      hist[i] += hist[k * stride + i];
 }
 
 /* Clips hist (range bins from lo; every other bin of the full bins is
@@ -142,11 +171,13 @@ lut_task (guint task, gpointer data)
   guint first = (guint) ((guint64) n * task / c->n_lut_tasks);
   guint last = (guint) ((guint64) n * (task + 1) / c->n_lut_tasks);
   gsize elem = c->u16 ? 2 : 1;
-  g_autofree guint32 *hist = g_new (guint32, c->range);
+  /* 4 sub-histograms while they stay in L1/L2 (U8, 12-bit U16) */
+  guint n_sub = c->range <= 16384 ? 4 : 1;
+  g_autofree guint32 *hist = g_new (guint32, (gsize) n_sub * c->range);
   for (guint k = first; k < last; k++)
     {
-      memset (hist, 0, c->range * sizeof (guint32));
-      tile_histogram (c, k % c->tiles_x, k / c->tiles_x, hist);
+      memset (hist, 0, (gsize) n_sub * c->range * sizeof (guint32));
+      tile_histogram (c, k % c->tiles_x, k / c->tiles_x, hist, n_sub);
       tile_lut (c, hist, (char *) c->luts + (gsize) k * c->range * elem);
     }
 }
@@ -170,14 +201,19 @@ lut_task (guint task, gpointer data)
     T *d = (T *) c->dst + (gsize) y * c->width;                                           \
     float max_out = (float) (c->bins - 1);                                                \
     guint lo = c->lo;                                                                     \
-    for (guint x = 0; x < c->width; x++)                                                  \
+    /* column runs that share a tile pair: four fixed LUTs per run */                   \
+    for (guint g = 0; g < c->n_segments; g++)                                             \
       {                                                                                   \
-        guint v = s[x] - lo;                                                              \
-        gsize i1 = c->col_t1[x] + v, i2 = c->col_t2[x] + v;                               \
-        float xa = c->col_xa[x], xa1 = c->col_xa1[x];                                     \
-        float res = ((float) plane1[i1] * xa1 + (float) plane1[i2] * xa) * ya1            \
-                    + ((float) plane2[i1] * xa1 + (float) plane2[i2] * xa) * ya;          \
-        d[x] = (T) MIN (round_even (res), max_out);                                       \
+        const T *a1 = plane1 + c->seg_t1[g], *a2 = plane1 + c->seg_t2[g];                 \
+        const T *b1 = plane2 + c->seg_t1[g], *b2 = plane2 + c->seg_t2[g];                 \
+        for (guint x = c->seg_x0[g]; x < c->seg_x0[g + 1]; x++)                           \
+          {                                                                               \
+            guint v = s[x] - lo;                                                          \
+            float xa = c->col_xa[x], xa1 = c->col_xa1[x];                                 \
+            float res = ((float) a1[v] * xa1 + (float) a2[v] * xa) * ya1                  \
+                        + ((float) b1[v] * xa1 + (float) b2[v] * xa) * ya;                \
+            d[x] = (T) MIN (round_even (res), max_out);                                   \
+          }                                                                               \
       }                                                                                   \
   }
 
@@ -245,6 +281,7 @@ static void
 clahe_columns (Clahe *c)
 {
   float inv_tw = 1.0f / (float) c->tile_w;
+  c->n_segments = 0;
   for (guint x = 0; x < c->width; x++)
     {
       float txf = (float) x * inv_tw - 0.5f;
@@ -252,11 +289,19 @@ clahe_columns (Clahe *c)
       int tx2 = tx1 + 1;
       c->col_xa[x] = txf - (float) tx1;
       c->col_xa1[x] = 1.0f - c->col_xa[x];
-      tx1 = MAX (tx1, 0);
-      tx2 = MIN (tx2, (int) c->tiles_x - 1);
-      c->col_t1[x] = (guint) tx1 * c->range;
-      c->col_t2[x] = (guint) tx2 * c->range;
+      gsize t1 = (gsize) MAX (tx1, 0) * c->range;
+      gsize t2 = (gsize) MIN (tx2, (int) c->tiles_x - 1) * c->range;
+      guint g = c->n_segments;
+      /* at most tiles_x + 1 <= 257 runs (tx1 goes from -1 to tiles_x - 1): the arrays fit */
+      if (g == 0 || c->seg_t1[g - 1] != t1 || c->seg_t2[g - 1] != t2)
+        {
+          c->seg_x0[g] = x;
+          c->seg_t1[g] = t1;
+          c->seg_t2[g] = t2;
+          c->n_segments++;
+        }
     }
+  c->seg_x0[c->n_segments] = c->width;
 }
 
 MscPlane *
@@ -269,7 +314,8 @@ msc_enhance_clahe (const MscPlane *src, double clip_limit, guint tiles_x, guint 
   if (!(clip_limit == clip_limit))
     clip_limit = 0;                 /* NaN: no clipping, as OpenCV's "<= 0" */
 
-  Clahe c = { 0 };
+  static const Clahe zero;
+  Clahe c = zero;
   c.u16 = msc_plane_get_format (src) == MSC_PLANE_U16;
   c.width = msc_plane_get_width (src);
   c.height = msc_plane_get_height (src);
@@ -299,13 +345,10 @@ msc_enhance_clahe (const MscPlane *src, double clip_limit, guint tiles_x, guint 
   gsize elem = c.u16 ? 2 : 1;
   gsize n_tiles = (gsize) tiles_x * tiles_y;
   g_autofree void *luts = g_malloc (n_tiles * c.range * elem);   /* <= 2^16 * 2^16 * 2 */
-  g_autofree guint *cols = g_new (guint, 2 * (gsize) c.width);
   g_autofree float *weights = g_new (float, 2 * (gsize) c.width);
   c.src = c.u16 ? (const void *) msc_plane_peek_u16 (src) : (const void *) msc_plane_peek_u8 (src);
   c.dst = c.u16 ? (void *) msc_plane_u16 (dst) : (void *) msc_plane_u8 (dst);
   c.luts = luts;
-  c.col_t1 = cols;
-  c.col_t2 = cols + c.width;
   c.col_xa = weights;
   c.col_xa1 = weights + c.width;
 

@@ -6,6 +6,7 @@
 #   stretch IN MASK|- OUT LOW HIGH   the percentile stretch formula in numpy
 #   normalize IN MASK|- OUT.f32  (x - mean) / std inside mask, float64 math
 #   bench IN CLIP TX TY REPEAT   milliseconds per cv2 CLAHE call (median)
+#   upscale16 IN OUT             3328 x 4096 linear upscale x 16 (12-bit test image)
 import sys
 import time
 
@@ -77,6 +78,10 @@ def main():
             clahe.apply(img)
             times.append((time.perf_counter() - t) * 1000)
         print("%.3f" % sorted(times)[len(times) // 2])
+    elif cmd == "upscale16":
+        img = load(sys.argv[2])
+        big = cv2.resize(img, (3328, 4096), interpolation=cv2.INTER_LINEAR)
+        cv2.imwrite(sys.argv[3], big.astype(np.uint16) * 16)
     else:
         sys.exit("unknown command " + cmd)
 
