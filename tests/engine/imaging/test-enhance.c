@@ -10,6 +10,7 @@
 #include "msc-test-util.h"
 
 #include <math.h>
+#include <string.h>
 
 /* CLAHE through cv-enhance.py; NULL after a skip. */
 static MscPlane *
