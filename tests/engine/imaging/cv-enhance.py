@@ -6,6 +6,8 @@
 #   stretch IN MASK|- OUT LOW HIGH   the percentile stretch formula in numpy
 #   normalize IN MASK|- OUT.f32  (x - mean) / std inside mask, float64 math
 #   bench IN CLIP TX TY REPEAT   milliseconds per cv2 CLAHE call (median)
+#   morph IN MASK|- OUT RADIUS MAXV      saturating src + top-hat - black-hat (ellipse), stretched 0.5/99.5
+#   unsharp IN MASK|- OUT SIGMA AMOUNT MAXV  src + amount (src - GaussianBlur), stretched 0.5/99.5
 #   upscale16 IN OUT             3328 x 4096 linear upscale x 16 (12-bit test image)
 import sys
 import time
@@ -31,7 +33,7 @@ def load_mask(path, shape):
     return load(path) != 0
 
 
-def stretch(img, mask, low, high):
+def stretch(img, mask, low, high, maxv=None):
     # Same definition as msc_enhance_stretch: lo = smallest present value
     # whose cumulative count exceeds low% of n; hi = smallest present value
     # whose count reaches high% of n; round-half-up linear map, clamped.
@@ -42,7 +44,8 @@ def stretch(img, mask, low, high):
     present = hist > 0
     lo = int(np.argmax(present & (cum > low / 100.0 * n)))
     hi = max(lo, int(np.argmax(present & (cum >= high / 100.0 * n))))
-    maxv = int(sys.argv[7]) if len(sys.argv) > 7 else (255 if bins == 256 else 65535)
+    if maxv is None:
+        maxv = int(sys.argv[7]) if len(sys.argv) > 7 else (255 if bins == 256 else 65535)
     v = np.arange(bins, dtype=np.float64)
     if hi == lo:
         lut = np.where(v < lo, 0, np.where(v > lo, maxv, v))
@@ -78,6 +81,23 @@ def main():
             clahe.apply(img)
             times.append((time.perf_counter() - t) * 1000)
         print("%.3f" % sorted(times)[len(times) // 2])
+    elif cmd == "morph":
+        img = load(sys.argv[2])
+        mask = load_mask(sys.argv[3], img.shape)
+        r, maxv = int(sys.argv[5]), int(sys.argv[6])
+        k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+        top = cv2.morphologyEx(img, cv2.MORPH_TOPHAT, k).astype(np.int32)
+        black = cv2.morphologyEx(img, cv2.MORPH_BLACKHAT, k).astype(np.int32)
+        v = np.clip(np.minimum(img.astype(np.int32) + top, maxv) - black, 0, maxv).astype(img.dtype)
+        cv2.imwrite(sys.argv[4], stretch(v, mask, 0.5, 99.5, maxv))
+    elif cmd == "unsharp":
+        img = load(sys.argv[2])
+        mask = load_mask(sys.argv[3], img.shape)
+        sigma, amount, maxv = float(sys.argv[5]), float(sys.argv[6]), int(sys.argv[7])
+        blur = cv2.GaussianBlur(img, (0, 0), sigma).astype(np.float64)
+        f = img.astype(np.float64)
+        v = np.clip(np.floor(f + amount * (f - blur) + 0.5), 0, maxv).astype(img.dtype)
+        cv2.imwrite(sys.argv[4], stretch(v, mask, 0.5, 99.5, maxv))
     elif cmd == "upscale16":
         img = load(sys.argv[2])
         big = cv2.resize(img, (3328, 4096), interpolation=cv2.INTER_LINEAR)
