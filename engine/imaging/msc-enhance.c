@@ -41,17 +41,27 @@ histogram (const MscPlane *src, const MscPlane *mask, guint32 *hist)
   gsize n = msc_plane_get_n_pixels (src);
   const guint8 *m = mask ? msc_plane_peek_u8 (mask) : NULL;
   guint64 count = 0;
+  /* the mask adds 0 or 1 so the loop has no branch; separate loops keep
+   * the no-mask case free of the test */
   if (msc_plane_get_format (src) == MSC_PLANE_U8)
     {
       const guint8 *s = msc_plane_peek_u8 (src);
-      for (gsize i = 0; i < n; i++)
-        hist[s[i]] += m == NULL || m[i] != 0;
+      if (m)
+        for (gsize i = 0; i < n; i++)
+          hist[s[i]] += m[i] != 0;
+      else
+        for (gsize i = 0; i < n; i++)
+          hist[s[i]]++;
     }
   else
     {
       const guint16 *s = msc_plane_peek_u16 (src);
-      for (gsize i = 0; i < n; i++)
-        hist[s[i]] += m == NULL || m[i] != 0;
+      if (m)
+        for (gsize i = 0; i < n; i++)
+          hist[s[i]] += m[i] != 0;
+      else
+        for (gsize i = 0; i < n; i++)
+          hist[s[i]]++;
     }
   for (guint i = 0; i < (msc_plane_get_format (src) == MSC_PLANE_U8 ? 256u : 65536u); i++)
     count += hist[i];
@@ -156,19 +166,8 @@ msc_enhance_stretch (const MscPlane *src, const MscPlane *mask, double low_perce
   return g_steal_pointer (&dst);
 }
 
-static inline double
-value_at (const MscPlane *p, gsize i)
-{
-  switch (msc_plane_get_format (p))
-    {
-    case MSC_PLANE_U8: return msc_plane_peek_u8 (p)[i];
-    case MSC_PLANE_U16: return msc_plane_peek_u16 (p)[i];
-    case MSC_PLANE_F32: default: return msc_plane_peek_f32 (p)[i];
-    }
-}
-
-/* Mean and population standard deviation over the finite pixels inside
- * mask, two passes in double (no cancellation from sum of squares). */
+/* F32: mean and population standard deviation over the finite pixels
+ * inside mask, two passes in double (no cancellation from sum of squares). */
 static guint64
 mean_std (const MscPlane *src, const MscPlane *mask, double *mean, double *std)
 {
@@ -178,7 +177,7 @@ mean_std (const MscPlane *src, const MscPlane *mask, double *mean, double *std)
   double sum = 0;
   for (gsize i = 0; i < n; i++)
     {
-      double v = value_at (src, i);
+      double v = msc_plane_peek_f32 (src)[i];
       if ((m == NULL || m[i]) && isfinite (v))
         {
           sum += v;
@@ -191,12 +190,59 @@ mean_std (const MscPlane *src, const MscPlane *mask, double *mean, double *std)
   double ss = 0;
   for (gsize i = 0; i < n; i++)
     {
-      double v = value_at (src, i);
+      double v = msc_plane_peek_f32 (src)[i];
       if ((m == NULL || m[i]) && isfinite (v))
         ss += (v - *mean) * (v - *mean);
     }
   *std = sqrt (ss / (double) count);
   return count;
+}
+
+/* U8/U16: the statistics from the masked histogram (exact integer counts,
+ * one pass) and the output through a 2^bits-entry float table. */
+static gboolean
+normalize_integer (const MscPlane *src, const MscPlane *mask, float *d, GError **error)
+{
+  gboolean u8 = msc_plane_get_format (src) == MSC_PLANE_U8;
+  guint bins = u8 ? 256 : 65536;
+  g_autofree guint32 *hist = g_new0 (guint32, bins);
+  guint64 count = histogram (src, mask, hist);
+  if (count == 0)
+    {
+      g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_INVALID,
+                   "normalize: the mask selects no pixels");
+      return FALSE;
+    }
+  double sum = 0, ss = 0;
+  for (guint v = 0; v < bins; v++)
+    sum += (double) hist[v] * v;
+  double mean = sum / (double) count;
+  for (guint v = 0; v < bins; v++)
+    ss += (double) hist[v] * (v - mean) * (v - mean);
+  double std = sqrt (ss / (double) count);
+  if (!(std > 0))
+    return TRUE;                      /* flat: all 0, never NaN */
+  g_autofree float *lut = g_new (float, bins);
+  for (guint v = 0; v < bins; v++)
+    lut[v] = (float) ((v - mean) / std);
+  gsize n = msc_plane_get_n_pixels (src);
+  const guint8 *m = mask ? msc_plane_peek_u8 (mask) : NULL;
+  if (u8)
+    {
+      const guint8 *s8 = msc_plane_peek_u8 (src);
+      for (gsize i = 0; i < n; i++)
+        d[i] = lut[s8[i]];
+    }
+  else
+    {
+      const guint16 *s16 = msc_plane_peek_u16 (src);
+      for (gsize i = 0; i < n; i++)
+        d[i] = lut[s16[i]];
+    }
+  if (m != NULL)
+    for (gsize i = 0; i < n; i++)     /* branch-free select: vectorises */
+      d[i] = m[i] ? d[i] : 0.0f;
+  return TRUE;
 }
 
 MscPlane *
@@ -205,6 +251,13 @@ msc_enhance_normalize (const MscPlane *src, const MscPlane *mask, GError **error
   g_return_val_if_fail (src != NULL, NULL);
   if (!check_mask ("normalize", src, mask, error))
     return NULL;
+  g_autoptr (MscPlane) dst = msc_plane_new (MSC_PLANE_F32, msc_plane_get_width (src),
+                                            msc_plane_get_height (src), error);
+  if (dst == NULL)
+    return NULL;
+  if (msc_plane_get_format (src) != MSC_PLANE_F32)
+    return normalize_integer (src, mask, msc_plane_f32 (dst), error) ? g_steal_pointer (&dst) : NULL;
+
   double mean = 0, std = 0;
   if (mean_std (src, mask, &mean, &std) == 0)
     {
@@ -212,21 +265,18 @@ msc_enhance_normalize (const MscPlane *src, const MscPlane *mask, GError **error
                    "normalize: the mask selects no pixels with a finite value");
       return NULL;
     }
-  g_autoptr (MscPlane) dst = msc_plane_new (MSC_PLANE_F32, msc_plane_get_width (src),
-                                            msc_plane_get_height (src), error);
-  if (dst == NULL)
-    return NULL;
   /* std 0 (flat selection) or not finite (F32 extremes): everything 0
    * rather than NaN or inf, as the contract promises finite output. */
   if (!(std > 0) || !isfinite (std))
     return g_steal_pointer (&dst);
   float *d = msc_plane_f32 (dst);
+  const float *s = msc_plane_peek_f32 (src);
   const guint8 *m = mask ? msc_plane_peek_u8 (mask) : NULL;
   gsize n = msc_plane_get_n_pixels (src);
   double inv = 1.0 / std;
   for (gsize i = 0; i < n; i++)
     {
-      double v = (value_at (src, i) - mean) * inv;
+      double v = ((double) s[i] - mean) * inv;
       d[i] = (m == NULL || m[i]) && isfinite (v) ? (float) CLAMP (v, -FLT_MAX, FLT_MAX) : 0.0f;
     }
   return g_steal_pointer (&dst);
