@@ -22,6 +22,9 @@
  * - out = round_half_even (bilinear blend in float of the four neighbouring
  *   tiles' LUT values, x first), tile centres at ((i + 0.5) * tile_size). */
 
+/* 512 MiB: 64 x 64 tiles on full-range U16 data need 512 MiB. */
+#define CLAHE_MAX_LUT_BYTES ((gsize) 512 << 20)
+
 typedef struct {
   gboolean u16;
   guint width, height;          /* the source */
@@ -344,7 +347,17 @@ msc_enhance_clahe (const MscPlane *src, double clip_limit, guint tiles_x, guint 
     return NULL;
   gsize elem = c.u16 ? 2 : 1;
   gsize n_tiles = (gsize) tiles_x * tiles_y;
-  g_autofree void *luts = g_malloc (n_tiles * c.range * elem);   /* <= 2^16 * 2^16 * 2 */
+  /* up to 2^16 tiles x 2^16 values x 2 bytes: refuse rather than let a
+   * 256 x 256 grid on full-range U16 data ask for 8 GiB */
+  gsize lut_bytes = n_tiles * c.range * elem;
+  g_autofree void *luts = lut_bytes <= CLAHE_MAX_LUT_BYTES ? g_try_malloc (lut_bytes) : NULL;
+  if (luts == NULL)
+    {
+      g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_TOO_LARGE,
+                   "clahe: %u x %u tiles over %u values need %" G_GSIZE_FORMAT " MiB of tables",
+                   tiles_x, tiles_y, c.range, lut_bytes >> 20);
+      return NULL;
+    }
   g_autofree float *weights = g_new (float, 2 * (gsize) c.width);
   c.src = c.u16 ? (const void *) msc_plane_peek_u16 (src) : (const void *) msc_plane_peek_u8 (src);
   c.dst = c.u16 ? (void *) msc_plane_u16 (dst) : (void *) msc_plane_u8 (dst);

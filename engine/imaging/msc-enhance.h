@@ -22,8 +22,12 @@ G_BEGIN_DECLS
 MscPlane *msc_enhance_stretch       (const MscPlane *src, const MscPlane *mask, double low_percent,
                                      double high_percent, GError **error);
 /* CLAHE as cv2.createCLAHE(clip_limit, (tiles_x, tiles_y)).apply: U8 (256
- * bins) or U16 (65536 bins). clip_limit <= 0 means no clipping (as OpenCV).
- * tiles_x/tiles_y >= 1 and at most the image width/height. (transfer full) */
+ * bins) or U16 (65536 bins), bit-identical to OpenCV 4.6. clip_limit <= 0
+ * (or NaN) means no clipping, as OpenCV. tiles_x/tiles_y in 1..256 (INVALID
+ * otherwise); a grid that does not divide the size, even one with more
+ * tiles than pixels, pads as OpenCV does (reflect-101). TOO_LARGE when the
+ * tile tables (tiles x value range x 2 bytes) would exceed 512 MiB. U16
+ * results span 0..65535 (bits 16) whatever the input bits. (transfer full) */
 MscPlane *msc_enhance_clahe         (const MscPlane *src, double clip_limit, guint tiles_x, guint tiles_y,
                                      MscThreadPool *pool, GError **error);
 /* Morphological enhancement (src + top-hat - black-hat with a disc of

@@ -151,6 +151,17 @@ test_clahe_errors (void)
   g_assert_null (msc_enhance_clahe (p, 2.0, 2, 257, NULL, &error));
   g_assert_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_INVALID);
   g_clear_error (&error);
+  /* a 256 x 256 grid over full-range U16 values would need 8 GiB of LUTs */
+  g_autoptr (MscPlane) wide = msc_plane_new (MSC_PLANE_U16, 256, 256, &error);
+  msc_plane_u16 (wide)[1] = 65535;
+  g_assert_null (msc_enhance_clahe (wide, 2.0, 256, 256, NULL, &error));
+  g_assert_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_TOO_LARGE);
+  g_clear_error (&error);
+  /* the same grid over 2 values is fine (LUTs cover only the values present) */
+  msc_plane_u16 (wide)[1] = 1;
+  g_autoptr (MscPlane) ok = msc_enhance_clahe (wide, 2.0, 256, 256, NULL, &error);
+  g_assert_no_error (error);
+
   /* NaN clip behaves as "no clipping" rather than failing */
   g_autoptr (MscPlane) nan_clip = msc_enhance_clahe (p, NAN, 2, 2, NULL, &error);
   g_assert_no_error (error);
