@@ -31,10 +31,14 @@ MscPlane *msc_enhance_stretch       (const MscPlane *src, const MscPlane *mask, 
 MscPlane *msc_enhance_clahe         (const MscPlane *src, double clip_limit, guint tiles_x, guint tiles_y,
                                      MscThreadPool *pool, GError **error);
 /* Morphological enhancement (src + top-hat - black-hat with a disc of
- * radius) then stretch inside mask (nullable; 0.5 / 99.5 percentiles). */
+ * radius) then stretch inside mask (nullable; 0.5 / 99.5 percentiles).
+ * U8/U16; the sum saturates at the plane's max value, then the difference
+ * at 0 (cv2.add then cv2.subtract). Flat images come back unchanged; an
+ * empty mask fails with INVALID. (transfer full) */
 MscPlane *msc_enhance_morphological (const MscPlane *src, const MscPlane *mask, guint radius,
                                      MscThreadPool *pool, GError **error);
-/* Unsharp masking then stretch inside mask (nullable; 0.5 / 99.5 percentiles). */
+/* Unsharp masking (msc_filter_unsharp) then stretch inside mask (nullable;
+ * 0.5 / 99.5 percentiles). U8/U16; errors as those two. (transfer full) */
 MscPlane *msc_enhance_unsharp       (const MscPlane *src, const MscPlane *mask, double sigma, double amount,
                                      MscThreadPool *pool, GError **error);
 /* F32: (src - mean) / std over the pixels inside mask (nullable = all); 0
