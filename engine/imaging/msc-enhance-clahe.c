@@ -22,8 +22,8 @@
  * - out = round_half_even (bilinear blend in float of the four neighbouring
  *   tiles' LUT values, x first), tile centres at ((i + 0.5) * tile_size). */
 
-/* 512 MiB: 64 x 64 tiles on full-range U16 data need 512 MiB. */
-#define CLAHE_MAX_LUT_BYTES ((gsize) 512 << 20)
+/* 1 GiB: 64 x 64 tiles on full-range U16 data need exactly that. */
+#define CLAHE_MAX_LUT_BYTES ((gsize) 1 << 30)
 
 typedef struct {
   gboolean u16;
@@ -39,7 +39,9 @@ typedef struct {
    * outside are never looked up, so computing them would be wasted work
    * (a 12-bit mammogram touches 4096 of the 65536 U16 bins). */
   guint lo, range;
-  void *luts;                   /* tiles_x * tiles_y * range entries of the pixel type */
+  /* tiles_x * tiles_y * range entries; the integer LUT values OpenCV
+   * stores, kept as float (exact) so the interpolation converts nothing */
+  float *luts;
   guint n_lut_tasks;
   /* interpolation: per column weights; runs of columns [seg_x0[g],
    * seg_x0[g + 1]) with the LUT offsets of their tile pair */
@@ -130,7 +132,7 @@ tile_histogram (const Clahe *c, guint tx, guint ty, guint32 *hist, guint n_sub)
  * in closed form. Integer arithmetic as OpenCV (int sums: tile area is at
  * most 2^28). */
 static void
-tile_lut (const Clahe *c, guint32 *hist, void *lut)
+tile_lut (const Clahe *c, guint32 *hist, float *lut)
 {
   gint64 batch = 0, residual = 0, step = 1;
   if (c->clip > 0)
@@ -158,10 +160,7 @@ tile_lut (const Clahe *c, guint32 *hist, void *lut)
       prev_extra = extra;
       float v = round_even ((float) sum * c->lut_scale);
       v = MIN (v, max_out);
-      if (c->u16)
-        ((guint16 *) lut)[i] = (guint16) v;
-      else
-        ((guint8 *) lut)[i] = (guint8) v;
+      lut[i] = v;
     }
 #undef EXTRA_UPTO
 }
@@ -173,7 +172,6 @@ lut_task (guint task, gpointer data)
   guint n = c->tiles_x * c->tiles_y;
   guint first = (guint) ((guint64) n * task / c->n_lut_tasks);
   guint last = (guint) ((guint64) n * (task + 1) / c->n_lut_tasks);
-  gsize elem = c->u16 ? 2 : 1;
   /* 4 sub-histograms while they stay in L1/L2 (U8, 12-bit U16) */
   guint n_sub = c->range <= 16384 ? 4 : 1;
   g_autofree guint32 *hist = g_new (guint32, (gsize) n_sub * c->range);
@@ -181,7 +179,7 @@ lut_task (guint task, gpointer data)
     {
       memset (hist, 0, (gsize) n_sub * c->range * sizeof (guint32));
       tile_histogram (c, k % c->tiles_x, k / c->tiles_x, hist, n_sub);
-      tile_lut (c, hist, (char *) c->luts + (gsize) k * c->range * elem);
+      tile_lut (c, hist, c->luts + (gsize) k * c->range);
     }
 }
 
@@ -198,8 +196,8 @@ lut_task (guint task, gpointer data)
     float ya = tyf - (float) ty1, ya1 = 1.0f - ya;                                        \
     ty1 = MAX (ty1, 0);                                                                   \
     ty2 = MIN (ty2, (int) c->tiles_y - 1);                                                \
-    const T *plane1 = (const T *) c->luts + (gsize) ty1 * c->tiles_x * c->range;          \
-    const T *plane2 = (const T *) c->luts + (gsize) ty2 * c->tiles_x * c->range;          \
+    const float *plane1 = c->luts + (gsize) ty1 * c->tiles_x * c->range;                  \
+    const float *plane2 = c->luts + (gsize) ty2 * c->tiles_x * c->range;                  \
     const T *s = (const T *) c->src + (gsize) y * c->width;                               \
     T *d = (T *) c->dst + (gsize) y * c->width;                                           \
     float max_out = (float) (c->bins - 1);                                                \
@@ -207,14 +205,14 @@ lut_task (guint task, gpointer data)
     /* column runs that share a tile pair: four fixed LUTs per run */                   \
     for (guint g = 0; g < c->n_segments; g++)                                             \
       {                                                                                   \
-        const T *a1 = plane1 + c->seg_t1[g], *a2 = plane1 + c->seg_t2[g];                 \
-        const T *b1 = plane2 + c->seg_t1[g], *b2 = plane2 + c->seg_t2[g];                 \
+        const float *a1 = plane1 + c->seg_t1[g], *a2 = plane1 + c->seg_t2[g];             \
+        const float *b1 = plane2 + c->seg_t1[g], *b2 = plane2 + c->seg_t2[g];             \
         for (guint x = c->seg_x0[g]; x < c->seg_x0[g + 1]; x++)                           \
           {                                                                               \
             guint v = s[x] - lo;                                                          \
             float xa = c->col_xa[x], xa1 = c->col_xa1[x];                                 \
-            float res = ((float) a1[v] * xa1 + (float) a2[v] * xa) * ya1                  \
-                        + ((float) b1[v] * xa1 + (float) b2[v] * xa) * ya;                \
+            float res = (a1[v] * xa1 + a2[v] * xa) * ya1                                  \
+                        + (b1[v] * xa1 + b2[v] * xa) * ya;                                \
             d[x] = (T) MIN (round_even (res), max_out);                                   \
           }                                                                               \
       }                                                                                   \
@@ -238,25 +236,49 @@ interp_task (guint task, gpointer data)
     }
 }
 
+typedef struct {
+  const guint16 *src;
+  gsize n;
+  guint n_tasks;
+  guint16 min[64], max[64];     /* per task */
+} Range;
+
 static void
-value_range (const MscPlane *src, guint *lo, guint *hi)
+range_task (guint task, gpointer data)
 {
-  gsize n = msc_plane_get_n_pixels (src);
+  Range *r = data;
+  gsize first = r->n * task / r->n_tasks, last = r->n * (task + 1) / r->n_tasks;
+  guint16 mn = 65535, mx = 0;
+  for (gsize i = first; i < last; i++)     /* branch-free min/max: vectorises */
+    {
+      mn = r->src[i] < mn ? r->src[i] : mn;
+      mx = r->src[i] > mx ? r->src[i] : mx;
+    }
+  r->min[task] = mn;
+  r->max[task] = mx;
+}
+
+/* The values present: all 256 for U8 (not worth a pass), the min..max of
+ * a U16 plane (a pass over the pool). */
+static void
+value_range (const MscPlane *src, MscThreadPool *pool, guint *lo, guint *hi)
+{
   if (msc_plane_get_format (src) == MSC_PLANE_U8)
     {
-      *lo = 0;          /* 256 entries: not worth a pass */
+      *lo = 0;
       *hi = 255;
       return;
     }
-  const guint16 *s = msc_plane_peek_u16 (src);
-  guint16 mn = 65535, mx = 0;
-  for (gsize i = 0; i < n; i++)     /* branch-free min/max: vectorises */
+  Range r = { .src = msc_plane_peek_u16 (src), .n = msc_plane_get_n_pixels (src) };
+  r.n_tasks = (guint) MIN (MIN (msc_thread_pool_n_threads (pool), G_N_ELEMENTS (r.min)), r.n);
+  msc_thread_pool_run (pool, r.n_tasks, range_task, &r);
+  *lo = 65535;
+  *hi = 0;
+  for (guint t = 0; t < r.n_tasks; t++)
     {
-      mn = s[i] < mn ? s[i] : mn;
-      mx = s[i] > mx ? s[i] : mx;
+      *lo = MIN (*lo, r.min[t]);
+      *hi = MAX (*hi, r.max[t]);
     }
-  *lo = mn;
-  *hi = mx;
 }
 
 static gboolean
@@ -339,18 +361,17 @@ msc_enhance_clahe (const MscPlane *src, double clip_limit, guint tiles_x, guint 
     }
 
   guint hi = 0;
-  value_range (src, &c.lo, &hi);
+  value_range (src, pool, &c.lo, &hi);
   c.range = hi - c.lo + 1;
 
   g_autoptr (MscPlane) dst = msc_plane_new (msc_plane_get_format (src), c.width, c.height, error);
   if (dst == NULL)
     return NULL;
-  gsize elem = c.u16 ? 2 : 1;
   gsize n_tiles = (gsize) tiles_x * tiles_y;
-  /* up to 2^16 tiles x 2^16 values x 2 bytes: refuse rather than let a
-   * 256 x 256 grid on full-range U16 data ask for 8 GiB */
-  gsize lut_bytes = n_tiles * c.range * elem;
-  g_autofree void *luts = lut_bytes <= CLAHE_MAX_LUT_BYTES ? g_try_malloc (lut_bytes) : NULL;
+  /* up to 2^16 tiles x 2^16 values x 4 bytes: refuse rather than let a
+   * 256 x 256 grid on full-range U16 data ask for 16 GiB */
+  gsize lut_bytes = n_tiles * c.range * sizeof (float);
+  g_autofree float *luts = lut_bytes <= CLAHE_MAX_LUT_BYTES ? g_try_malloc (lut_bytes) : NULL;
   if (luts == NULL)
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_TOO_LARGE,

@@ -26,7 +26,7 @@ MscPlane *msc_enhance_stretch       (const MscPlane *src, const MscPlane *mask, 
  * (or NaN) means no clipping, as OpenCV. tiles_x/tiles_y in 1..256 (INVALID
  * otherwise); a grid that does not divide the size, even one with more
  * tiles than pixels, pads as OpenCV does (reflect-101). TOO_LARGE when the
- * tile tables (tiles x value range x 2 bytes) would exceed 512 MiB. U16
+ * tile tables (tiles x value range x 4 bytes) would exceed 1 GiB. U16
  * results span 0..65535 (bits 16) whatever the input bits. (transfer full) */
 MscPlane *msc_enhance_clahe         (const MscPlane *src, double clip_limit, guint tiles_x, guint tiles_y,
                                      MscThreadPool *pool, GError **error);
