@@ -80,7 +80,7 @@ median_band_##sfx (MedianJob *job, guint y0, guint y1, T *scratch)             \
       if (r == 1)                                                               \
         {                                                                       \
           T *s0 = s[0] + 1, *s1 = s[1] + 1, *s2 = s[2] + 1;                     \
-          for (guint x = 0; x < w; x++)                                         \
+          for (gsize x = 0; x < w; x++)                                         \
             {                                                                   \
               T a = row[0][x], b = row[1][x], c = row[2][x];                    \
               SORT2 (T, a, b); SORT2 (T, b, c); SORT2 (T, a, b);                         \
@@ -91,7 +91,7 @@ median_band_##sfx (MedianJob *job, guint y0, guint y1, T *scratch)             \
         {                                                                       \
           T *s0 = s[0] + 2, *s1 = s[1] + 2, *s2 = s[2] + 2, *s3 = s[3] + 2,     \
             *s4 = s[4] + 2;                                                     \
-          for (guint x = 0; x < w; x++)                                         \
+          for (gsize x = 0; x < w; x++)                                         \
             {                                                                   \
               T a = row[0][x], b = row[1][x], c = row[2][x], d = row[3][x],     \
                 e = row[4][x];                                                  \
@@ -111,7 +111,7 @@ median_band_##sfx (MedianJob *job, guint y0, guint y1, T *scratch)             \
       if (r == 1)                                                               \
         {                                                                       \
           const T *s0 = s[0], *s1 = s[1], *s2 = s[2];                           \
-          for (guint x = 0; x < w; x++)                                         \
+          for (gsize x = 0; x < w; x++)                                         \
             {                                                                   \
               T c0_0 = s0[x], c0_1 = s1[x], c0_2 = s2[x];                       \
               T c1_0 = s0[x + 1], c1_1 = s1[x + 1], c1_2 = s2[x + 1];           \
@@ -124,7 +124,7 @@ median_band_##sfx (MedianJob *job, guint y0, guint y1, T *scratch)             \
       else                                                                      \
         {                                                                       \
           const T *s0 = s[0], *s1 = s[1], *s2 = s[2], *s3 = s[3], *s4 = s[4];   \
-          for (guint x = 0; x < w; x++)                                         \
+          for (gsize x = 0; x < w; x++)                                         \
             {                                                                   \
               T c0_0 = s0[x], c0_1 = s1[x], c0_2 = s2[x], c0_3 = s3[x], c0_4 = s4[x];\
               T c1_0 = s0[x + 1], c1_1 = s1[x + 1], c1_2 = s2[x + 1], c1_3 = s3[x + 1], c1_4 = s4[x + 1];\
@@ -247,21 +247,21 @@ gauss_rows_u8 (const GaussJob *job, guint y0, guint y1, guint8 *pad, guint32 *ac
   for (guint y = y0; y < y1; y++)
     {
       const guint8 *row = in + (gsize) y * w;
-      for (guint x = 0; x < w + 2 * r; x++)
+      for (gsize x = 0; x < w + 2 * (gsize) r; x++)
         pad[x] = row[job->xmap[x]];
       guint16 *t = tmp + (gsize) y * w;
       const guint8 *c = pad + r;
-      for (guint x = 0; x < w; x++)
+      for (gsize x = 0; x < w; x++)
         acc[x] = job->ki[0] * c[x];
       for (guint i = 1; i <= r; i++)
         {
           guint32 kk = job->ki[i];
           const guint8 *a = c - i, *b = c + i;
-          for (guint x = 0; x < w; x++)
+          for (gsize x = 0; x < w; x++)
             acc[x] += kk * (guint32) (a[x] + b[x]);
         }
       /* the taps may sum to a little over 256: saturate as ufixedpoint16 */
-      for (guint x = 0; x < w; x++)
+      for (gsize x = 0; x < w; x++)
         t[x] = (guint16) MIN (acc[x], 65535u);
     }
 }
@@ -275,18 +275,18 @@ gauss_cols_u8 (const GaussJob *job, guint y0, guint y1, guint32 *acc)
   for (guint y = y0; y < y1; y++)
     {
       const guint16 *c = tmp + (gsize) y * w;
-      for (guint x = 0; x < w; x++)
+      for (gsize x = 0; x < w; x++)
         acc[x] = job->ki[0] * c[x] + (1u << 15);
       for (guint i = 1; i <= r; i++)
         {
           const guint16 *a = tmp + (gsize) reflect101 ((gint64) y - i, h) * w;
           const guint16 *b = tmp + (gsize) reflect101 ((gint64) y + i, h) * w;
           guint32 kk = job->ki[i];
-          for (guint x = 0; x < w; x++)
+          for (gsize x = 0; x < w; x++)
             acc[x] += kk * ((guint32) a[x] + b[x]);
         }
       guint8 *o = out + (gsize) y * w;
-      for (guint x = 0; x < w; x++)
+      for (gsize x = 0; x < w; x++)
         o[x] = (guint8) MIN (acc[x] >> 16, 255u);
     }
 }
@@ -301,17 +301,17 @@ gauss_rows_##sfx (const GaussJob *job, guint y0, guint y1, float *pad)          
   for (guint y = y0; y < y1; y++)                                               \
     {                                                                           \
       const T *row = in + (gsize) y * w;                                        \
-      for (guint x = 0; x < w + 2 * r; x++)                                     \
+      for (gsize x = 0; x < w + 2 * (gsize) r; x++)                                     \
         pad[x] = (float) row[job->xmap[x]];                                     \
       float *t = tmp + (gsize) y * w;                                           \
       const float *c = pad + r;                                                 \
-      for (guint x = 0; x < w; x++)                                             \
+      for (gsize x = 0; x < w; x++)                                             \
         t[x] = job->kf[0] * c[x];                                               \
       for (guint i = 1; i <= r; i++)                                            \
         {                                                                       \
           float kk = job->kf[i];                                                \
           const float *a = c - i, *b = c + i;                                   \
-          for (guint x = 0; x < w; x++)                                         \
+          for (gsize x = 0; x < w; x++)                                         \
             t[x] += kk * (a[x] + b[x]);                                         \
         }                                                                       \
     }                                                                           \
@@ -329,17 +329,17 @@ gauss_rows_u16 (const GaussJob *job, guint y0, guint y1, guint16 *pad)
   for (guint y = y0; y < y1; y++)
     {
       const guint16 *row = in + (gsize) y * w;
-      for (guint x = 0; x < w + 2 * r; x++)
+      for (gsize x = 0; x < w + 2 * (gsize) r; x++)
         pad[x] = row[job->xmap[x]];
       guint32 *t = tmp + (gsize) y * w;
       const guint16 *c = pad + r;
-      for (guint x = 0; x < w; x++)
+      for (gsize x = 0; x < w; x++)
         t[x] = job->ki16[0] * c[x];
       for (guint i = 1; i <= r; i++)
         {
           guint32 kk = job->ki16[i];
           const guint16 *a = c - i, *b = c + i;
-          for (guint x = 0; x < w; x++)
+          for (gsize x = 0; x < w; x++)
             t[x] += kk * a[x] + kk * b[x];
         }
     }
@@ -354,18 +354,18 @@ gauss_cols_u16 (const GaussJob *job, guint y0, guint y1, guint64 *acc)
   for (guint y = y0; y < y1; y++)
     {
       const guint32 *c = tmp + (gsize) y * w;
-      for (guint x = 0; x < w; x++)
+      for (gsize x = 0; x < w; x++)
         acc[x] = (guint64) job->ki16[0] * c[x] + (G_GUINT64_CONSTANT (1) << 31);
       for (guint i = 1; i <= r; i++)
         {
           const guint32 *a = tmp + (gsize) reflect101 ((gint64) y - i, h) * w;
           const guint32 *b = tmp + (gsize) reflect101 ((gint64) y + i, h) * w;
           guint64 kk = job->ki16[i];
-          for (guint x = 0; x < w; x++)
+          for (gsize x = 0; x < w; x++)
             acc[x] += kk * a[x] + kk * b[x];
         }
       guint16 *o = out + (gsize) y * w;
-      for (guint x = 0; x < w; x++)
+      for (gsize x = 0; x < w; x++)
         o[x] = (guint16) MIN (acc[x] >> 32, 65535u);
     }
 }
@@ -380,14 +380,14 @@ gauss_cols_f (const GaussJob *job, guint y0, guint y1, float *acc)
     {
       const float *c = tmp + (gsize) y * w;
       float *o = u16 ? acc : msc_plane_f32 (job->dst) + (gsize) y * w;
-      for (guint x = 0; x < w; x++)
+      for (gsize x = 0; x < w; x++)
         o[x] = job->kf[0] * c[x];
       for (guint i = 1; i <= r; i++)
         {
           const float *a = tmp + (gsize) reflect101 ((gint64) y - i, h) * w;
           const float *b = tmp + (gsize) reflect101 ((gint64) y + i, h) * w;
           float kk = job->kf[i];
-          for (guint x = 0; x < w; x++)
+          for (gsize x = 0; x < w; x++)
             o[x] += kk * (a[x] + b[x]);
         }
       if (u16)
@@ -395,7 +395,7 @@ gauss_cols_f (const GaussJob *job, guint y0, guint y1, float *acc)
           /* Weights sum to 1 and inputs are <= 65535, but float rounding can
            * overshoot slightly: clamp before the conversion. */
           guint16 *d = msc_plane_u16 (job->dst) + (gsize) y * w;
-          for (guint x = 0; x < w; x++)
+          for (gsize x = 0; x < w; x++)
             d[x] = (guint16) CLAMP (o[x] + 0.5f, 0.0f, 65535.0f);
         }
     }
@@ -463,7 +463,7 @@ msc_filter_gaussian (const MscPlane *src, double sigma, guint ksize, MscThreadPo
   gaussian_kernel_fixed (kd, r, 8, ki);
   gaussian_kernel_fixed (kd, r, 16, ki16);
   g_autofree guint *xmap = g_new (guint, (gsize) w + 2 * r);
-  for (guint x = 0; x < w + 2 * r; x++)
+  for (gsize x = 0; x < w + 2 * (gsize) r; x++)
     xmap[x] = reflect101 ((gint64) x - r, w);
   /* The intermediate is guint16 (U8 path, 8 fraction bits) or float. */
   g_autofree gpointer tmp = g_try_malloc (msc_plane_get_n_pixels (src) * (f == MSC_PLANE_U8 ? 2 : 4));

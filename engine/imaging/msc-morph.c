@@ -67,10 +67,10 @@ name (MorphJob *job, guint y0, guint y1, T *hbuf)                               
           const T *p = hbuf + (gsize) (d - 1) * pw;                             \
           T *q = hbuf + (gsize) d * pw;                                         \
           if (d == 1)                                                           \
-            for (guint x = 1; x + 1 < pw; x++)                                  \
+            for (gsize x = 1; x + 1 < pw; x++)                                  \
               q[x] = OP (OP (p[x - 1], p[x]), p[x + 1]);                        \
           else   /* runs [x-d, x+d-2] and [x-d+2, x+d] overlap when d >= 2 */   \
-            for (guint x = d; x + d < pw; x++)                                  \
+            for (gsize x = d; x + d < pw; x++)                                  \
               q[x] = OP (p[x - 1], p[x + 1]);                                   \
         }                                                                       \
       for (guint e = 0; e < 2 * r + 1; e++)                                     \
@@ -80,7 +80,7 @@ name (MorphJob *job, guint y0, guint y1, T *hbuf)                               
             continue;                                                           \
           const T *hd = hbuf + (gsize) job->span[e] * pw + r;                   \
           T *o = out + (gsize) y * w;                                           \
-          for (guint x = 0; x < w; x++)                                         \
+          for (gsize x = 0; x < w; x++)                                         \
             o[x] = OP (o[x], hd[x]);                                            \
         }                                                                       \
     }                                                                           \
@@ -234,7 +234,7 @@ msc_morph_fill_holes (const MscPlane *mask, GError **error)
     }
   gsize top = 0;
 #define PUSH(i) do { guint32 i_ = (i); if (m[i_] == 0 && out[i_]) { out[i_] = 0; stack[top++] = i_; } } while (0)
-  for (guint x = 0; x < w; x++)
+  for (gsize x = 0; x < w; x++)
     {
       PUSH (x);
       PUSH ((guint32) ((gsize) (h - 1) * w + x));
