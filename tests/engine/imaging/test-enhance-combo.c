@@ -92,13 +92,13 @@ check_unsharp (const MscPlane *src, const MscPlane *mask, double sigma, double a
   g_assert_no_error (error);
   msc_imaging_test_assert_close (ours, stretched, 0, 0);
 
-  /* Against numpy: the filter's Gaussian and rounding may differ from the
-   * reference's by one level before the stretch (the filter's own test
-   * bounds that); the stretch gain on these images is below 2 and may
-   * move a percentile by a level, so 3 levels (U8) / 3 * 16 (12-bit) on
-   * all but 0.1 % of the pixels. */
-  double tol = msc_plane_get_format (src) == MSC_PLANE_U8 ? 3 : 48;
-  msc_imaging_test_assert_close (ours, ref, tol, 0.001);
+  /* Against numpy/cv2: msc_filter_gaussian is bit-exact with
+   * cv2.GaussianBlur, but the sharpening is evaluated in float there and
+   * in double here, so a value within float rounding of a .5 tie may
+   * round one level apart before the stretch (gain below 2 on these
+   * images): 2 levels on at most 0.01 % of the pixels. Observed: exact. */
+  double tol = 2;
+  msc_imaging_test_assert_close (ours, ref, tol, 1e-4);
 }
 
 static void
