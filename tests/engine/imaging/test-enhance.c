@@ -161,6 +161,7 @@ test_clahe_errors (void)
   msc_plane_u16 (wide)[1] = 1;
   g_autoptr (MscPlane) ok = msc_enhance_clahe (wide, 2.0, 256, 256, NULL, &error);
   g_assert_no_error (error);
+  g_assert_nonnull (ok);
 
   /* NaN clip behaves as "no clipping" rather than failing */
   g_autoptr (MscPlane) nan_clip = msc_enhance_clahe (p, NAN, 2, 2, NULL, &error);
