@@ -20,7 +20,10 @@
  *   the remainder one count each on every (bins / residual)-th bin from 0.
  * - LUT[v] = round_half_even ((float) cumsum[v] * ((float) (bins - 1) / tile_area)).
  * - out = round_half_even (bilinear blend in float of the four neighbouring
- *   tiles' LUT values, x first), tile centres at ((i + 0.5) * tile_size). */
+ *   tiles' LUT values, x first), tile centres at ((i + 0.5) * tile_size).
+ * Bit-exactness needs every float product and sum rounded separately: a
+ * build with FMA (-march=haswell and GCC's default -ffp-contract=fast)
+ * would fuse them; test-enhance then fails, which is the point. */
 
 /* 1 GiB: 64 x 64 tiles on full-range U16 data need exactly that. */
 #define CLAHE_MAX_LUT_BYTES ((gsize) 1 << 30)

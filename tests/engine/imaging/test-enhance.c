@@ -81,6 +81,25 @@ test_clahe_dicom_u16 (void)
   check_clahe (img, 0.0, 4, 4);
 }
 
+/* The size the performance targets use: mdb001 upscaled to 3328 x 4096
+ * and multiplied by 16 (12-bit values), with the 2-thread pool. */
+static void
+test_clahe_large_u16 (void)
+{
+  g_autofree char *dir = msc_test_tmpdir ();
+  g_autofree char *big = g_build_filename (dir, "large-u16.png", NULL);
+  g_autofree char *mias = msc_test_shared_path ("mias/images/mdb001.png");
+  if (mias == NULL)
+    return;
+  const char *args[] = { "upscale16", mias, big, NULL };
+  g_autofree char *out = msc_imaging_test_python ("cv-enhance.py", args);
+  if (out == NULL)
+    return;
+  g_autoptr (MscPlane) img = msc_imaging_test_read_png (big);
+  g_assert_cmpuint (msc_plane_get_width (img), ==, 3328);
+  check_clahe (img, 2.0, 8, 8);
+}
+
 static void
 test_clahe_u16_arbitrary (void)
 {
@@ -338,6 +357,7 @@ main (int argc, char **argv)
   g_test_add_func ("/imaging/enhance/clahe/mias-u8", test_clahe_mias_u8);
   g_test_add_func ("/imaging/enhance/clahe/dicom-u16", test_clahe_dicom_u16);
   g_test_add_func ("/imaging/enhance/clahe/u16-arbitrary", test_clahe_u16_arbitrary);
+  g_test_add_func ("/imaging/enhance/clahe/large-u16", test_clahe_large_u16);
   g_test_add_func ("/imaging/enhance/clahe/degenerate", test_clahe_degenerate);
   g_test_add_func ("/imaging/enhance/clahe/errors", test_clahe_errors);
   g_test_add_func ("/imaging/enhance/stretch/reference", test_stretch);
