@@ -11,6 +11,7 @@
 
 #include "msc-imaging-error.h"
 #include "msc-median-network-private.h"
+#include "msc-plane-private.h"
 
 /* Bands per thread: a few, so one slow band does not idle the others. */
 #define BANDS_PER_THREAD 4
@@ -63,6 +64,17 @@ clamp_index (gint64 i, guint n)
  * x86-64 baseline, has signed but no unsigned 16-bit min/max, and without
  * them the compiler falls back to scalar code. The flip keeps the order. */
 
+/* The row kernels are also built for AVX2 and picked at load time (ifunc):
+ * twice the lanes of the SSE2 baseline, which OpenCV's dispatch also uses;
+ * machines without AVX2 run the baseline build of the same C. */
+#if defined(__x86_64__) && defined(__has_attribute)
+#if __has_attribute (target_clones) && defined(__linux__)
+#define MEDIAN_CLONES __attribute__ ((target_clones ("avx2", "default")))
+#endif
+#endif
+#ifndef MEDIAN_CLONES
+#define MEDIAN_CLONES
+#endif
 #define MEDIAN_BLOCK 256                  /* outputs per block, even */
 
 typedef struct {
@@ -76,7 +88,7 @@ typedef struct {
 /* For one output row: sc[e][j] = rank e of padded column x0 + j, for the
  * nb outputs from x0 (and the columns their windows reach). */
 #define DEFINE_MEDIAN_ROW(T, K, sfx, FROM_KEY)                                  \
-static void                                                                     \
+MEDIAN_CLONES static void                                                       \
 median3_row_##sfx (const K *const *rows, T *o, guint w)                         \
 {                                                                               \
   K sc[3][MEDIAN_BLOCK + 2];                                                    \
@@ -99,7 +111,7 @@ median3_row_##sfx (const K *const *rows, T *o, guint w)                         
     }                                                                           \
 }                                                                               \
                                                                                 \
-static void                                                                     \
+MEDIAN_CLONES static void                                                       \
 median5_row_##sfx (const K *const *rows, T *o, guint w)                         \
 {                                                                               \
   K sc[5][MEDIAN_BLOCK + 6], pr[MSC_MEDIAN_NET_5_N_SLOTS][MEDIAN_BLOCK / 2 + 1];\
@@ -231,9 +243,10 @@ msc_filter_median (const MscPlane *src, guint ksize, MscThreadPool *pool, GError
                    "median: kernel size %u is not 3 or 5", ksize);
       return NULL;
     }
-  /* every pixel is written: no need to copy the source */
-  g_autoptr (MscPlane) dst = msc_plane_new (msc_plane_get_format (src), msc_plane_get_width (src),
-                                            msc_plane_get_height (src), error);
+  /* every pixel is written: no need to zero or copy */
+  g_autoptr (MscPlane) dst = msc_plane_new_uninitialised (msc_plane_get_format (src),
+                                                          msc_plane_get_width (src),
+                                                          msc_plane_get_height (src), error);
   if (dst == NULL)
     return NULL;
   msc_plane_set_bits (dst, msc_plane_get_bits (src));
