@@ -11,6 +11,7 @@
 
 #include "msc-imaging-error.h"
 #include "msc-median-network-private.h"
+#include "msc-plane-private.h"
 
 /* Bands per thread: a few, so one slow band does not idle the others. */
 #define BANDS_PER_THREAD 4
@@ -48,99 +49,145 @@ clamp_index (gint64 i, guint n)
 
 /* ---- median ------------------------------------------------------------ */
 
+/* Vectorised across output pixels: each min/max of a selection network is
+ * done for a block of MEDIAN_BLOCK neighbouring outputs at once, in loops
+ * over small local arrays that GCC and clang turn into SIMD min/max.
+ *
+ * Per output row: each column's 2r+1 values are sorted once and shared by
+ * the 2r+1 outputs that use the column; 3x3 then takes Paeth's median of
+ * three sorted columns, 5x5 merges neighbouring column pairs (each shared by
+ * two output pairs) and selects the medians of two neighbouring windows
+ * together (gen-median-network.py). Borders replicate (cv2.medianBlur), by
+ * copying each input row once into a padded row.
+ *
+ * U16 values are compared as signed 16-bit keys (v ^ 0x8000): SSE2, the
+ * x86-64 baseline, has signed but no unsigned 16-bit min/max, and without
+ * them the compiler falls back to scalar code. The flip keeps the order. */
+
+/* The row kernels are also built for AVX2 and picked at load time (ifunc):
+ * twice the lanes of the SSE2 baseline, which OpenCV's dispatch also uses;
+ * machines without AVX2 run the baseline build of the same C. */
+#if defined(__x86_64__) && defined(__has_attribute)
+#if __has_attribute (target_clones) && defined(__linux__)
+#define MEDIAN_CLONES __attribute__ ((target_clones ("avx2", "default")))
+#endif
+#endif
+#ifndef MEDIAN_CLONES
+#define MEDIAN_CLONES
+#endif
+#define MEDIAN_BLOCK 256                  /* outputs per block, even */
+
 typedef struct {
   const MscPlane *src;
   MscPlane *dst;
   guint r, n_bands;
 } MedianJob;
 
-/* Column-sort then select: for output row y, every (padded) column's 2r+1
- * values are sorted once (cE = rank E) and shared by the 2r+1 outputs that
- * use the column; the generated network then takes the median of 2r+1
- * sorted columns. Borders replicate (cv2.medianBlur). Scratch holds
- * (2r+1) rows of w + 2r values. */
-#define SORT2(T, a, b) do { T lo_ = MIN (a, b); b = MAX (a, b); a = lo_; } while (0)
+#define SORT2(a, b) do { __typeof__ (a) lo_ = MIN (a, b); b = MAX (a, b); a = lo_; } while (0)
 
-#define DEFINE_MEDIAN_BAND(T, sfx)                                              \
-static void                                                                     \
-median_band_##sfx (MedianJob *job, guint y0, guint y1, T *scratch)             \
+/* For one output row: sc[e][j] = rank e of padded column x0 + j, for the
+ * nb outputs from x0 (and the columns their windows reach). */
+#define DEFINE_MEDIAN_ROW(T, K, sfx, FROM_KEY)                                  \
+MEDIAN_CLONES static void                                                       \
+median3_row_##sfx (const K *const *rows, T *o, guint w)                         \
 {                                                                               \
-  const T *in = (const T *) msc_plane_peek_##sfx (job->src);                    \
-  T *out = (T *) msc_plane_##sfx (job->dst);                                    \
-  guint w = msc_plane_get_width (job->src), h = msc_plane_get_height (job->src);\
-  guint r = job->r, pw = w + 2 * r;                                             \
-  T *s[5];                                                                      \
-  for (guint e = 0; e < 2 * r + 1; e++)                                         \
-    s[e] = scratch + (gsize) e * pw;                                            \
-  for (guint y = y0; y < y1; y++)                                               \
+  K sc[3][MEDIAN_BLOCK + 2];                                                    \
+  for (guint x0 = 0; x0 < w; x0 += MEDIAN_BLOCK)                                \
     {                                                                           \
-      const T *row[5];                                                          \
-      for (guint e = 0; e < 2 * r + 1; e++)                                     \
-        row[e] = in + (gsize) clamp_index ((gint64) y + e - r, h) * w;          \
-      if (r == 1)                                                               \
+      gsize nb = MIN (MEDIAN_BLOCK, w - x0);                                    \
+      const K *a = rows[0] + x0, *b = rows[1] + x0, *c = rows[2] + x0;          \
+      for (gsize j = 0; j < nb + 2; j++)                                        \
         {                                                                       \
-          T *s0 = s[0] + 1, *s1 = s[1] + 1, *s2 = s[2] + 1;                     \
-          for (gsize x = 0; x < w; x++)                                         \
-            {                                                                   \
-              T a = row[0][x], b = row[1][x], c = row[2][x];                    \
-              SORT2 (T, a, b); SORT2 (T, b, c); SORT2 (T, a, b);                         \
-              s0[x] = a; s1[x] = b; s2[x] = c;                                  \
-            }                                                                   \
+          K v0 = a[j], v1 = b[j], v2 = c[j];                                    \
+          SORT2 (v0, v1); SORT2 (v1, v2); SORT2 (v0, v1);                       \
+          sc[0][j] = v0; sc[1][j] = v1; sc[2][j] = v2;                          \
         }                                                                       \
-      else                                                                      \
+      for (gsize i = 0; i < nb; i++)                                            \
         {                                                                       \
-          T *s0 = s[0] + 2, *s1 = s[1] + 2, *s2 = s[2] + 2, *s3 = s[3] + 2,     \
-            *s4 = s[4] + 2;                                                     \
-          for (gsize x = 0; x < w; x++)                                         \
-            {                                                                   \
-              T a = row[0][x], b = row[1][x], c = row[2][x], d = row[3][x],     \
-                e = row[4][x];                                                  \
-              SORT2 (T, a, b); SORT2 (T, d, e); SORT2 (T, c, e); SORT2 (T, c, d);           \
-              SORT2 (T, a, d); SORT2 (T, a, c); SORT2 (T, b, e); SORT2 (T, b, d);           \
-              SORT2 (T, b, c);                                                     \
-              s0[x] = a; s1[x] = b; s2[x] = c; s3[x] = d; s4[x] = e;            \
-            }                                                                   \
+          K m;                                                                  \
+          MSC_MEDIAN_NET_3 (K, COL0, COL1, COL2, m);                            \
+          o[x0 + i] = FROM_KEY (m);                                             \
         }                                                                       \
-      for (guint e = 0; e < 2 * r + 1; e++)                                     \
-        for (guint k = 0; k < r; k++)                                           \
-          {                                                                     \
-            s[e][k] = s[e][r];                                                  \
-            s[e][r + w + k] = s[e][r + w - 1];                                  \
-          }                                                                     \
-      T *o = out + (gsize) y * w;                                               \
-      if (r == 1)                                                               \
+    }                                                                           \
+}                                                                               \
+                                                                                \
+MEDIAN_CLONES static void                                                       \
+median5_row_##sfx (const K *const *rows, T *o, guint w)                         \
+{                                                                               \
+  K sc[5][MEDIAN_BLOCK + 6], pr[MSC_MEDIAN_NET_5_N_SLOTS][MEDIAN_BLOCK / 2 + 1];\
+  K ko[MEDIAN_BLOCK];                                                           \
+  for (guint x0 = 0; x0 < w; x0 += MEDIAN_BLOCK)                                \
+    {                                                                           \
+      gsize nb = MIN (MEDIAN_BLOCK, w - x0), np = (nb + 1) / 2;                 \
+      const K *a = rows[0] + x0, *b = rows[1] + x0, *c = rows[2] + x0,          \
+        *d = rows[3] + x0, *e = rows[4] + x0;                                   \
+      for (gsize j = 0; j < 2 * np + 4; j++)                                    \
         {                                                                       \
-          const T *s0 = s[0], *s1 = s[1], *s2 = s[2];                           \
-          for (gsize x = 0; x < w; x++)                                         \
-            {                                                                   \
-              T c0_0 = s0[x], c0_1 = s1[x], c0_2 = s2[x];                       \
-              T c1_0 = s0[x + 1], c1_1 = s1[x + 1], c1_2 = s2[x + 1];           \
-              T c2_0 = s0[x + 2], c2_1 = s1[x + 2], c2_2 = s2[x + 2];           \
-              T m;                                                              \
-              MSC_MEDIAN_NET_3 (T, m);                                          \
-              o[x] = m;                                                         \
-            }                                                                   \
+          K v0 = a[j], v1 = b[j], v2 = c[j], v3 = d[j], v4 = e[j];              \
+          SORT2 (v0, v1); SORT2 (v3, v4); SORT2 (v2, v4); SORT2 (v2, v3);       \
+          SORT2 (v0, v3); SORT2 (v0, v2); SORT2 (v1, v4); SORT2 (v1, v3);       \
+          SORT2 (v1, v2);                                                       \
+          sc[0][j] = v0; sc[1][j] = v1; sc[2][j] = v2; sc[3][j] = v3; sc[4][j] = v4;\
         }                                                                       \
-      else                                                                      \
-        {                                                                       \
-          const T *s0 = s[0], *s1 = s[1], *s2 = s[2], *s3 = s[3], *s4 = s[4];   \
-          for (gsize x = 0; x < w; x++)                                         \
-            {                                                                   \
-              T c0_0 = s0[x], c0_1 = s1[x], c0_2 = s2[x], c0_3 = s3[x], c0_4 = s4[x];\
-              T c1_0 = s0[x + 1], c1_1 = s1[x + 1], c1_2 = s2[x + 1], c1_3 = s3[x + 1], c1_4 = s4[x + 1];\
-              T c2_0 = s0[x + 2], c2_1 = s1[x + 2], c2_2 = s2[x + 2], c2_3 = s3[x + 2], c2_4 = s4[x + 2];\
-              T c3_0 = s0[x + 3], c3_1 = s1[x + 3], c3_2 = s2[x + 3], c3_3 = s3[x + 3], c3_4 = s4[x + 3];\
-              T c4_0 = s0[x + 4], c4_1 = s1[x + 4], c4_2 = s2[x + 4], c4_3 = s3[x + 4], c4_4 = s4[x + 4];\
-              T m;                                                              \
-              MSC_MEDIAN_NET_5 (T, m);                                          \
-              o[x] = m;                                                         \
-            }                                                                   \
-        }                                                                       \
+      /* pr[.][m]: columns 2m+1 and 2m+2 merged */                              \
+      for (gsize m = 0; m < np + 1; m++)                                        \
+        MSC_MEDIAN_NET_5_MERGE2 (K, PAIR_A, PAIR_B, PAIR_STORE);                \
+      /* outputs 2m (columns 2m..2m+4) and 2m+1 (2m+1..2m+5) */                 \
+      for (gsize m = 0; m < np; m++)                                            \
+        MSC_MEDIAN_NET_5_SELECT (K, SEL_P1, SEL_P2, SEL_L, SEL_R, SEL_OUT0, SEL_OUT1);\
+      for (gsize i = 0; i < nb; i++)                                            \
+        o[x0 + i] = FROM_KEY (ko[i]);                                           \
     }                                                                           \
 }
 
-DEFINE_MEDIAN_BAND (guint8, u8)
-DEFINE_MEDIAN_BAND (guint16, u16)
+/* Network inputs and outputs, see msc-median-network-private.h. */
+#define COL0(e) sc[e][i]
+#define COL1(e) sc[e][i + 1]
+#define COL2(e) sc[e][i + 2]
+#define PAIR_A(e) sc[e][2 * m + 1]
+#define PAIR_B(e) sc[e][2 * m + 2]
+#define PAIR_STORE(s, v) (pr[s][m] = (v))
+#define SEL_P1(s) pr[s][m]
+#define SEL_P2(s) pr[s][m + 1]
+#define SEL_L(e) sc[e][2 * m]
+#define SEL_R(e) sc[e][2 * m + 5]
+#define SEL_OUT0(v) (ko[2 * m] = (v))
+#define SEL_OUT1(v) (ko[2 * m + 1] = (v))
+
+#define U8_FROM_KEY(k) (k)
+#define U16_FROM_KEY(k) ((guint16) ((guint16) (k) ^ 0x8000u))
+DEFINE_MEDIAN_ROW (guint8, guint8, u8, U8_FROM_KEY)
+DEFINE_MEDIAN_ROW (guint16, gint16, u16, U16_FROM_KEY)
+
+/* Input row y as keys, padded with replicated values: r on the left, r + 2
+ * on the right (an odd-width 5x5 block's last pair reads one column past). */
+static void
+median_pad_row (const MedianJob *job, guint y, gpointer dst)
+{
+  guint w = msc_plane_get_width (job->src), r = job->r;
+  if (msc_plane_get_format (job->src) == MSC_PLANE_U8)
+    {
+      const guint8 *in = msc_plane_peek_u8 (job->src) + (gsize) y * w;
+      guint8 *p = dst;
+      memcpy (p + r, in, w);
+      for (guint k = 0; k < r; k++)
+        p[k] = in[0];
+      for (guint k = 0; k < r + 2; k++)
+        p[r + w + k] = in[w - 1];
+    }
+  else
+    {
+      const guint16 *in = msc_plane_peek_u16 (job->src) + (gsize) y * w;
+      gint16 *p = dst;
+      /* conversion to gint16 wraps (GCC and clang define it so) */
+      for (gsize x = 0; x < w; x++)
+        p[r + x] = (gint16) (in[x] ^ 0x8000u);
+      for (guint k = 0; k < r; k++)
+        p[k] = p[r];
+      for (guint k = 0; k < r + 2; k++)
+        p[r + w + k] = p[r + w - 1];
+    }
+}
 
 static void
 median_task (guint task, gpointer data)
@@ -149,13 +196,40 @@ median_task (guint task, gpointer data)
   guint h = msc_plane_get_height (job->src), w = msc_plane_get_width (job->src);
   guint y0 = (guint) ((guint64) h * task / job->n_bands);
   guint y1 = (guint) ((guint64) h * (task + 1) / job->n_bands);
+  guint r = job->r, d = 2 * r + 1;
   gsize bpp = msc_plane_get_format (job->src);
-  /* (2r+1) rows of w + 2r: w < 2^28 so this cannot overflow a gsize. */
-  g_autofree guint8 *scratch = g_malloc ((2 * job->r + 1) * ((gsize) w + 2 * job->r) * bpp);
-  if (bpp == 1)
-    median_band_u8 (job, y0, y1, (guint8 *) scratch);
-  else
-    median_band_u16 (job, y0, y1, (guint16 *) scratch);
+  gsize pw = ((gsize) w + 2 * r + 2) * bpp;    /* w < 2^28: no overflow */
+  /* Padded rows y-r..y+r (before clamping) live in slot (row + r) % d, so
+   * moving down one output row pads just one new input row. */
+  g_autofree guint8 *ring = g_malloc (d * pw);
+  for (guint y = y0; y < y1; y++)
+    {
+      gconstpointer rows[5];
+      for (guint e = 0; e < d; e++)
+        {
+          gint64 yy = (gint64) y + e - r;
+          guint8 *slot = ring + (gsize) ((yy + r) % d) * pw;
+          if (y == y0 || e == d - 1)
+            median_pad_row (job, clamp_index (yy, h), slot);
+          rows[e] = slot;
+        }
+      if (bpp == 1)
+        {
+          guint8 *o = msc_plane_u8 (job->dst) + (gsize) y * w;
+          if (r == 1)
+            median3_row_u8 ((const guint8 *const *) rows, o, w);
+          else
+            median5_row_u8 ((const guint8 *const *) rows, o, w);
+        }
+      else
+        {
+          guint16 *o = msc_plane_u16 (job->dst) + (gsize) y * w;
+          if (r == 1)
+            median3_row_u16 ((const gint16 *const *) rows, o, w);
+          else
+            median5_row_u16 ((const gint16 *const *) rows, o, w);
+        }
+    }
 }
 
 MscPlane *
@@ -169,9 +243,13 @@ msc_filter_median (const MscPlane *src, guint ksize, MscThreadPool *pool, GError
                    "median: kernel size %u is not 3 or 5", ksize);
       return NULL;
     }
-  g_autoptr (MscPlane) dst = msc_plane_copy (src, error);
+  /* every pixel is written: no need to zero or copy */
+  g_autoptr (MscPlane) dst = msc_plane_new_uninitialised (msc_plane_get_format (src),
+                                                          msc_plane_get_width (src),
+                                                          msc_plane_get_height (src), error);
   if (dst == NULL)
     return NULL;
+  msc_plane_set_bits (dst, msc_plane_get_bits (src));
   MedianJob job = { src, dst, ksize / 2, n_bands (pool, msc_plane_get_height (src)) };
   msc_thread_pool_run (pool, job.n_bands, median_task, &job);
   return g_steal_pointer (&dst);

@@ -146,7 +146,9 @@ test_median_u16 (void)
 static void
 test_median_degenerate (void)
 {
-  const guint shapes[][2] = { { 1, 1 }, { 1, 10000 }, { 10000, 1 }, { 2, 3 }, { 7, 5 } };
+  const guint shapes[][2] = { { 1, 1 }, { 1, 10000 }, { 10000, 1 }, { 2, 3 }, { 7, 5 },
+                                /* odd width past one 256-column block */
+                                { 517, 9 } };
   for (guint s = 0; s < G_N_ELEMENTS (shapes); s++)
     for (guint f = 1; f <= 2; f++)
       {
