@@ -23,6 +23,13 @@ typedef struct {
   guint found, confident;
 } Counts;
 
+/* g_ptr_array_sort hands the comparator pointers to the elements. */
+static int
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(char *const *) a, *(char *const *) b);
+}
+
 static void
 draw_polygon (cairo_t *cr, const GArray *poly, double scale)
 {
@@ -118,7 +125,7 @@ main (int argc, char **argv)
   for (const char *n; (n = g_dir_read_name (d)) != NULL;)
     if (g_str_has_prefix (n, "mdb") && g_str_has_suffix (n, ".png"))
       g_ptr_array_add (names, g_strdup (n));
-  g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
+  g_ptr_array_sort (names, compare_names);
   guint rows = (names->len + COLUMNS - 1) / COLUMNS;
   cairo_surface_t *surf = cairo_image_surface_create (CAIRO_FORMAT_RGB24, COLUMNS * TILE, MAX (rows, 1) * TILE);
   Counts counts = { 0, 0 };
