@@ -139,6 +139,30 @@ trace_cell (Tracer *t, int x, int y)
     }
 }
 
+/* flags[x + 1] = inside (x, y) for x in [-1, w]; padding stays 0. */
+static void
+row_flags (const Tracer *t, int y, guint8 *flags)
+{
+  memset (flags, 0, (gsize) t->w + 2);
+  if (y < 0 || (guint) y >= t->h)
+    return;
+  gsize o = (gsize) y * t->w;
+  double thr = t->threshold;
+#define FLAGS(T, PEEK)                                                  \
+  do {                                                                  \
+    const T *v = PEEK (t->map) + o;                                     \
+    for (guint x = 0; x < t->w; x++)                                    \
+      flags[x + 1] = v[x] > thr;       /* NaN > thr is false */         \
+  } while (0)
+  switch (msc_plane_get_format (t->map))
+    {
+    case MSC_PLANE_U8: FLAGS (guint8, msc_plane_peek_u8); break;
+    case MSC_PLANE_U16: FLAGS (guint16, msc_plane_peek_u16); break;
+    default: FLAGS (float, msc_plane_peek_f32); break;
+    }
+#undef FLAGS
+}
+
 static void
 free_polygon (gpointer p)
 {
@@ -161,9 +185,23 @@ msc_contour_trace (const MscPlane *map, double threshold, GError **error)
   Tracer t = { map, msc_plane_get_width (map), msc_plane_get_height (map), threshold,
                g_hash_table_new (g_direct_hash, g_direct_equal),
                g_array_new (FALSE, FALSE, sizeof (gsize)) };
+  /* Inside flags of two padded rows; only cells with mixed corners (a few
+   * per row) go through trace_cell. */
+  g_autofree guint8 *above = g_malloc0 ((gsize) t.w + 2);
+  g_autofree guint8 *below = g_malloc0 ((gsize) t.w + 2);
   for (int y = -1; y < (int) t.h; y++)
-    for (int x = -1; x < (int) t.w; x++)
-      trace_cell (&t, x, y);
+    {
+      row_flags (&t, y + 1, below);
+      for (int x = -1; x < (int) t.w; x++)
+        {
+          guint n = above[x + 1] + above[x + 2] + below[x + 1] + below[x + 2];
+          if (n != 0 && n != 4)
+            trace_cell (&t, x, y);
+        }
+      guint8 *swap = above;
+      above = below;
+      below = swap;
+    }
 
   GPtrArray *rings = g_ptr_array_new_with_free_func (free_polygon);
   for (guint i = 0; i < t.starts->len; i++)

@@ -5,6 +5,7 @@
  * weights for U8, 1/32-pixel warp positions) so results match it closely.
  */
 #include "msc-geometry.h"
+#include "msc-geometry-private.h"
 
 #include <float.h>
 #include <math.h>
@@ -16,23 +17,13 @@
 /* OpenCV's INTER_RESIZE_COEF_BITS: U8 resize weights are 11-bit integers. */
 #define COEF_BITS 11
 #define COEF_SCALE (1 << COEF_BITS)
-/* OpenCV's warp quantisation: positions to 1/32 pixel (INTER_BITS 5),
- * computed in 10-bit fixed point (AB_BITS), U8 weights with 15 bits. */
-#define INTER_BITS 5
-#define INTER_TAB 32
-#define AB_BITS 10
-#define AB_SCALE 1024
-#define REMAP_BITS 15
 
 /* Rows per pool task: small enough to balance two threads on 256-row
  * results, large enough that the per-task row buffers are amortised. */
 #define BAND_ROWS 32
 
-static gpointer
-fail (GError **error, MscImagingError code, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
-
-static gpointer
-fail (GError **error, MscImagingError code, const char *fmt, ...)
+gpointer
+msc_geometry_fail (GError **error, MscImagingError code, const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
@@ -98,49 +89,33 @@ set_transform (MscAffine *t, double a, double b, double c, double d, double e, d
 
 /* ---- shared helpers ----------------------------------------------- */
 
-static gboolean
-check_src (const MscPlane *src, const char *step, GError **error)
+gboolean
+msc_geometry_check_src (const MscPlane *src, const char *step, GError **error)
 {
   if (src == NULL)
     {
-      fail (error, MSC_IMAGING_ERROR_INVALID, "%s: no source image", step);
+      msc_geometry_fail (error, MSC_IMAGING_ERROR_INVALID, "%s: no source image", step);
       return FALSE;
     }
   MscPlaneFormat f = msc_plane_get_format (src);
   if (f != MSC_PLANE_U8 && f != MSC_PLANE_U16 && f != MSC_PLANE_F32)
     {
-      fail (error, MSC_IMAGING_ERROR_FORMAT, "%s: pixel format %d is not U8, U16 or F32", step, f);
+      msc_geometry_fail (error, MSC_IMAGING_ERROR_FORMAT, "%s: pixel format %d is not U8, U16 or F32", step, f);
       return FALSE;
     }
   return TRUE;
 }
 
-static MscPlane *
-new_like (const MscPlane *src, guint width, guint height, const char *step, GError **error)
+MscPlane *
+msc_geometry_new_like (const MscPlane *src, guint width, guint height, const char *step, GError **error)
 {
   g_autoptr (GError) local = NULL;
   MscPlane *p = msc_plane_new (msc_plane_get_format (src), width, height, &local);
   if (p == NULL)
-    return fail (error, local->code, "%s: %s", step, local->message);
+    return msc_geometry_fail (error, local->code, "%s: %s", step, local->message);
   if (msc_plane_get_format (src) != MSC_PLANE_F32)
     msc_plane_set_bits (p, msc_plane_get_bits (src));
   return p;
-}
-
-static inline const void *
-peek_row (const MscPlane *p, guint y)
-{
-  gsize bpp = msc_plane_get_format (p);
-  const guint8 *base = msc_plane_get_format (p) == MSC_PLANE_U8 ? (const guint8 *) msc_plane_peek_u8 (p)
-                     : msc_plane_get_format (p) == MSC_PLANE_U16 ? (const guint8 *) msc_plane_peek_u16 (p)
-                     : (const guint8 *) msc_plane_peek_f32 (p);
-  return base + (gsize) y * msc_plane_get_width (p) * bpp;
-}
-
-static inline void *
-row_ptr (MscPlane *p, guint y)
-{
-  return (void *) peek_row (p, y);
 }
 
 /* Round half to even as cvRound (lrint in the default rounding mode), in
@@ -163,6 +138,11 @@ typedef struct {
   gint *ofs;
   float *wf;
   gint16 *wi;
+  /* Integer shrink factors give taps ofs[0] + d * stride with the same
+   * weights for every d (stride 0 otherwise): the horizontal pass then
+   * reads with a constant stride the compiler vectorises. */
+  guint stride;
+  gboolean adjacent;      /* k == 2 and every pair is (o, o + 1) */
 } Axis;
 
 static void
@@ -174,8 +154,8 @@ axis_clear (Axis *a)
 }
 
 /* Keys' cubic with a = -0.75, as OpenCV's interpolateCubic (float). */
-static void
-cubic_coeffs (float x, float c[4])
+void
+msc_geometry_cubic_coeffs (float x, float c[4])
 {
   const float A = -0.75f;
   c[0] = ((A * (x + 1) - 5 * A) * (x + 1) + 8 * A) * (x + 1) - 4 * A;
@@ -219,7 +199,7 @@ axis_init (Axis *a, guint src_n, guint dst_n, MscInterp interp)
             }
           if (interp == MSC_INTERP_CUBIC)
             {
-              cubic_coeffs (f, c);
+              msc_geometry_cubic_coeffs (f, c);
               s -= 1;
             }
           else
@@ -232,6 +212,10 @@ axis_init (Axis *a, guint src_n, guint dst_n, MscInterp interp)
               c[1] = f;
             }
         }
+      /* A right-border pair (n-1, n) reads as (n-2, n-1) with weights
+       * (0, 1): the same value, and taps stay adjacent. */
+      if (a->k == 2 && s == (int) src_n - 1 && src_n >= 2 && c[1] == 0)
+        s -= 1, c[1] = c[0], c[0] = 0;
       for (guint j = 0; j < a->k; j++)
         {
           gsize i = (gsize) d * a->k + j;
@@ -239,6 +223,20 @@ axis_init (Axis *a, guint src_n, guint dst_n, MscInterp interp)
           a->wf[i] = c[j];
           a->wi[i] = (gint16) lrintf (c[j] * COEF_SCALE);
         }
+    }
+  a->adjacent = a->k == 2;
+  for (guint d = 0; d < dst_n && a->adjacent; d++)
+    a->adjacent = a->ofs[2 * d + 1] == a->ofs[2 * d] + 1;
+  a->stride = 0;
+  if (a->k == 2 && dst_n >= 2 && src_n % dst_n == 0 && src_n / dst_n <= 4)
+    {
+      guint st = src_n / dst_n;
+      gboolean uniform = TRUE;
+      for (guint d = 0; d < dst_n && uniform; d++)
+        uniform = a->ofs[2 * d] == a->ofs[0] + (gint) (d * st) && a->ofs[2 * d + 1] == a->ofs[2 * d] + 1 &&
+                  a->wi[2 * d] == a->wi[0] && a->wi[2 * d + 1] == a->wi[1] &&
+                  a->wf[2 * d] == a->wf[0] && a->wf[2 * d + 1] == a->wf[1];
+      a->stride = uniform ? st : 0;
     }
 }
 
@@ -253,11 +251,41 @@ typedef struct {
 
 /* U8 rows hold sum (s * w), w 11-bit; the vertical pass reproduces
  * OpenCV's SIMD rounding (VResizeLinearVec_32s8u) on them. */
+#define STRIDED_PAIRS(T, ACC, W)                                              \
+  do {                                                                        \
+    const T *b = s + a->ofs[0];                                               \
+    ACC w0 = a->W[0], w1 = a->W[1];                                           \
+    switch (a->stride)                                                        \
+      {                                                                       \
+      case 3:                                                                 \
+        for (gsize d = 0; d < a->n; d++)                                      \
+          row[d] = b[3 * d] * w0 + b[3 * d + 1] * w1;                         \
+        return;                                                               \
+      case 4:                                                                 \
+        for (gsize d = 0; d < a->n; d++)                                      \
+          row[d] = b[4 * d] * w0 + b[4 * d + 1] * w1;                         \
+        return;                                                               \
+      default:                                                                \
+        break;                                                                \
+      }                                                                       \
+  } while (0)
+
 static void
 hpass_u8 (const Resize *r, const guint8 *s, gint32 *row)
 {
   const Axis *a = &r->ax;
-  if (a->k == 2)
+  STRIDED_PAIRS (guint8, gint32, wi);
+  if (a->adjacent)
+    {
+      const gint *o = a->ofs;
+      const gint16 *w = a->wi;
+      for (gsize d = 0; d < a->n; d++)
+        {
+          const guint8 *p = s + o[2 * d];
+          row[d] = p[0] * w[2 * d] + p[1] * w[2 * d + 1];
+        }
+    }
+  else if (a->k == 2)
     for (guint d = 0; d < a->n; d++)
       row[d] = s[a->ofs[2 * d]] * a->wi[2 * d] + s[a->ofs[2 * d + 1]] * a->wi[2 * d + 1];
   else
@@ -274,6 +302,7 @@ hpass_u8 (const Resize *r, const guint8 *s, gint32 *row)
   static void name (const Resize *r, const T *s, float *row)                  \
   {                                                                           \
     const Axis *a = &r->ax;                                                   \
+    STRIDED_PAIRS (T, float, wf);                                             \
     if (a->k == 2)                                                            \
       for (guint d = 0; d < a->n; d++)                                        \
         row[d] = s[a->ofs[2 * d]] * a->wf[2 * d] + s[a->ofs[2 * d + 1]] * a->wf[2 * d + 1]; \
@@ -334,11 +363,73 @@ vpass_f (guint n, guint k, float *const *rows, const float *b, float *out)
 static void
 store_u16 (guint n, const float *v, guint16 *out, float max_value)
 {
+  /* |v| < 2^22 (weighted sums of values <= 65535 with bounded weights),
+   * so rounding first and clamping as integers is exact and vectorises. */
+  gint32 maxv = (gint32) max_value;
   for (guint x = 0; x < n; x++)
     {
-      float c = v[x] < 0 ? 0 : v[x];
-      c = c > max_value ? max_value : c;
-      out[x] = (guint16) round_even (c);
+      gint32 i = (gint32) round_even (v[x]);
+      i = i < 0 ? 0 : i;
+      out[x] = (guint16) (i > maxv ? maxv : i);
+    }
+}
+
+/* U8 LINEAR with an integer shrink factor: both passes fused per result
+ * pixel, same arithmetic as hpass_u8 + vpass_u8 (no row buffers; the
+ * constant stride st lets the compiler vectorise the de-interleaving). */
+static inline void
+fused_u8_row (const guint8 *s0, const guint8 *s1, int w0, int w1, int b0, int b1, guint8 *out,
+              gsize n, const gsize st)
+{
+  for (gsize d = 0; d < n; d++)
+    {
+      int r0 = s0[st * d] * w0 + s0[st * d + 1] * w1;
+      int r1 = s1[st * d] * w0 + s1[st * d + 1] * w1;
+      int v = (((r0 >> 4) * b0) >> 16) + (((r1 >> 4) * b1) >> 16);
+      v = (v + 2) >> 2;
+      out[d] = (guint8) (v < 0 ? 0 : v > 255 ? 255 : v);
+    }
+}
+
+/* The same when both horizontal weights are multiples of 16 (fractions
+ * in 1/128 steps, e.g. 1/2 for even factors): then (s0 w0 + s1 w1) >> 4
+ * is exact in 16 bits and every step maps onto 16-bit SIMD lanes. */
+static inline void
+fused_u8_row16 (const guint8 *s0, const guint8 *s1, gint16 w0, gint16 w1, gint16 b0, gint16 b1,
+                guint8 *out, gsize n, const gsize st)
+{
+  for (gsize d = 0; d < n; d++)
+    {
+      gint16 r0 = (gint16) (s0[st * d] * w0 + s0[st * d + 1] * w1);
+      gint16 r1 = (gint16) (s1[st * d] * w0 + s1[st * d + 1] * w1);
+      gint16 v = (gint16) ((gint16) ((r0 * b0) >> 16) + (gint16) ((r1 * b1) >> 16));
+      v = (gint16) ((v + 2) >> 2);
+      out[d] = (guint8) (v < 0 ? 0 : v > 255 ? 255 : v);
+    }
+}
+
+static void
+fused_u8_band (const Resize *r, guint y0, guint y1)
+{
+  const Axis *ax = &r->ax, *ay = &r->ay;
+  for (guint y = y0; y < y1; y++)
+    {
+      const guint8 *s0 = (const guint8 *) peek_row (r->src, (guint) ay->ofs[2 * y]) + ax->ofs[0];
+      const guint8 *s1 = (const guint8 *) peek_row (r->src, (guint) ay->ofs[2 * y + 1]) + ax->ofs[0];
+      guint8 *out = row_ptr (r->dst, y);
+      int w0 = ax->wi[0], w1 = ax->wi[1];
+      if (w0 % 16 == 0 && w1 % 16 == 0 && w0 >= 0 && w1 >= 0)
+        {
+          gint16 h0 = (gint16) (w0 / 16), h1 = (gint16) (w1 / 16);
+          if (ax->stride == 4)
+            fused_u8_row16 (s0, s1, h0, h1, ay->wi[2 * y], ay->wi[2 * y + 1], out, ax->n, 4);
+          else
+            fused_u8_row16 (s0, s1, h0, h1, ay->wi[2 * y], ay->wi[2 * y + 1], out, ax->n, 3);
+        }
+      else if (ax->stride == 4)
+        fused_u8_row (s0, s1, ax->wi[0], ax->wi[1], ay->wi[2 * y], ay->wi[2 * y + 1], out, ax->n, 4);
+      else
+        fused_u8_row (s0, s1, ax->wi[0], ax->wi[1], ay->wi[2 * y], ay->wi[2 * y + 1], out, ax->n, 3);
     }
 }
 
@@ -355,6 +446,11 @@ resize_band (const Resize *r, guint y0, guint y1)
   int ring_src[4] = { -1, -1, -1, -1 };
   for (guint i = 0; i < 4; i++)
     ring[i] = block + i * (bytes + 64);
+  if (f == MSC_PLANE_U8 && k == 2 && (r->ax.stride == 3 || r->ax.stride == 4))
+    {
+      fused_u8_band (r, y0, y1);
+      return;
+    }
 
   for (guint y = y0; y < y1; y++)
     {
@@ -409,8 +505,8 @@ bands_task (guint task, gpointer data)
 }
 
 /* Splits rows into bands over the pool (inline when pool is NULL). */
-static void
-run_bands (MscThreadPool *pool, guint rows, gpointer ctx, void (*band) (gpointer, guint, guint))
+void
+msc_geometry_run_bands (MscThreadPool *pool, guint rows, gpointer ctx, void (*band) (gpointer, guint, guint))
 {
   guint threads = msc_thread_pool_n_threads (pool);
   guint n_tasks = threads <= 1 ? 1 : MIN ((rows + BAND_ROWS - 1) / BAND_ROWS, threads * 4);
@@ -625,7 +721,7 @@ resize_area_general (const MscPlane *src, MscPlane *dst, MscThreadPool *pool)
         t++;
       a.ystart[y] = t;
     }
-  run_bands (pool, dh, &a, area_gen_band_cb);
+  msc_geometry_run_bands (pool, dh, &a, area_gen_band_cb);
   g_array_unref (a.xt);
   g_array_unref (a.yt);
   g_free (a.ystart);
@@ -646,14 +742,14 @@ MscPlane *
 msc_geometry_resize (const MscPlane *src, guint width, guint height, MscInterp interp,
                      MscThreadPool *pool, MscAffine *transform, GError **error)
 {
-  if (!check_src (src, "resize", error))
+  if (!msc_geometry_check_src (src, "resize", error))
     return NULL;
   if (width == 0 || height == 0)
-    return fail (error, MSC_IMAGING_ERROR_INVALID, "resize: target size %u x %u is empty", width, height);
+    return msc_geometry_fail (error, MSC_IMAGING_ERROR_INVALID, "resize: target size %u x %u is empty", width, height);
   if ((guint) interp > MSC_INTERP_AREA)
-    return fail (error, MSC_IMAGING_ERROR_INVALID, "resize: interpolation %d is unknown", interp);
+    return msc_geometry_fail (error, MSC_IMAGING_ERROR_INVALID, "resize: interpolation %d is unknown", interp);
 
-  g_autoptr (MscPlane) dst = new_like (src, width, height, "resize", error);
+  g_autoptr (MscPlane) dst = msc_geometry_new_like (src, width, height, "resize", error);
   if (dst == NULL)
     return NULL;
   guint sw = msc_plane_get_width (src), sh = msc_plane_get_height (src);
@@ -674,7 +770,7 @@ msc_geometry_resize (const MscPlane *src, guint width, guint height, MscInterp i
       if (fast && (guint64) fx * fy <= 256)   /* float box sums stay exact */
         {
           AreaFast a = { src, dst, fx, fy };
-          run_bands (pool, height, &a, area_fast_band_cb);
+          msc_geometry_run_bands (pool, height, &a, area_fast_band_cb);
         }
       else
         resize_area_general (src, dst, pool);
@@ -684,7 +780,7 @@ msc_geometry_resize (const MscPlane *src, guint width, guint height, MscInterp i
   Resize r = { src, dst, { 0 }, { 0 }, msc_plane_get_max_value (dst) };
   axis_init (&r.ax, sw, width, interp);
   axis_init (&r.ay, sh, height, interp);
-  run_bands (pool, height, &r, interp == MSC_INTERP_NEAREST ? nearest_band_cb : resize_band_cb);
+  msc_geometry_run_bands (pool, height, &r, interp == MSC_INTERP_NEAREST ? nearest_band_cb : resize_band_cb);
   axis_clear (&r.ax);
   axis_clear (&r.ay);
   return g_steal_pointer (&dst);
@@ -706,19 +802,19 @@ MscPlane *
 msc_geometry_resample (const MscPlane *src, double row_mm, double col_mm, double target_mm,
                        MscInterp up_interp, MscThreadPool *pool, MscAffine *transform, GError **error)
 {
-  if (!check_src (src, "resample", error))
+  if (!msc_geometry_check_src (src, "resample", error))
     return NULL;
   if (!(row_mm > 0) || !(col_mm > 0) || !(target_mm > 0) || !isfinite (row_mm) ||
       !isfinite (col_mm) || !isfinite (target_mm))
-    return fail (error, MSC_IMAGING_ERROR_INVALID,
+    return msc_geometry_fail (error, MSC_IMAGING_ERROR_INVALID,
                  "resample: pixel spacing %g x %g mm to %g mm is not positive and finite",
                  row_mm, col_mm, target_mm);
   if (up_interp != MSC_INTERP_LINEAR && up_interp != MSC_INTERP_CUBIC)
-    return fail (error, MSC_IMAGING_ERROR_INVALID,
+    return msc_geometry_fail (error, MSC_IMAGING_ERROR_INVALID,
                  "resample: enlarging interpolation %d is not LINEAR or CUBIC", up_interp);
   guint sw = msc_plane_get_width (src), sh = msc_plane_get_height (src), w, h;
   if (!target_size (sw, col_mm / target_mm, &w) || !target_size (sh, row_mm / target_mm, &h))
-    return fail (error, MSC_IMAGING_ERROR_TOO_LARGE,
+    return msc_geometry_fail (error, MSC_IMAGING_ERROR_TOO_LARGE,
                  "resample: %u x %u pixels at %g x %g mm to %g mm is too large", sw, sh,
                  col_mm, row_mm, target_mm);
   /* Shrinking in both directions averages (no aliasing of microcalcification
@@ -731,10 +827,10 @@ MscPlane *
 msc_geometry_letterbox (const MscPlane *src, guint width, guint height, MscInterp interp,
                         MscThreadPool *pool, MscAffine *transform, GError **error)
 {
-  if (!check_src (src, "letterbox", error))
+  if (!msc_geometry_check_src (src, "letterbox", error))
     return NULL;
   if (width == 0 || height == 0)
-    return fail (error, MSC_IMAGING_ERROR_INVALID, "letterbox: target size %u x %u is empty", width, height);
+    return msc_geometry_fail (error, MSC_IMAGING_ERROR_INVALID, "letterbox: target size %u x %u is empty", width, height);
   guint sw = msc_plane_get_width (src), sh = msc_plane_get_height (src);
   double scale = MIN ((double) width / sw, (double) height / sh);
   guint w = 1, h = 1;             /* scale <= target / source: cannot overflow */
@@ -747,7 +843,7 @@ msc_geometry_letterbox (const MscPlane *src, guint width, guint height, MscInter
     return NULL;
   if (w == width && h == height)
     return g_steal_pointer (&inner);
-  g_autoptr (MscPlane) dst = new_like (src, width, height, "letterbox", error);
+  g_autoptr (MscPlane) dst = msc_geometry_new_like (src, width, height, "letterbox", error);
   if (dst == NULL)
     return NULL;
   gsize bpp = msc_plane_get_format (src);
@@ -762,13 +858,13 @@ MscPlane *
 msc_geometry_crop (const MscPlane *src, guint x, guint y, guint width, guint height,
                    MscAffine *transform, GError **error)
 {
-  if (!check_src (src, "crop", error))
+  if (!msc_geometry_check_src (src, "crop", error))
     return NULL;
   guint sw = msc_plane_get_width (src), sh = msc_plane_get_height (src);
   if (width == 0 || height == 0 || x >= sw || y >= sh || width > sw - x || height > sh - y)
-    return fail (error, MSC_IMAGING_ERROR_INVALID,
+    return msc_geometry_fail (error, MSC_IMAGING_ERROR_INVALID,
                  "crop: %u x %u at (%u, %u) is not inside the %u x %u image", width, height, x, y, sw, sh);
-  g_autoptr (MscPlane) dst = new_like (src, width, height, "crop", error);
+  g_autoptr (MscPlane) dst = msc_geometry_new_like (src, width, height, "crop", error);
   if (dst == NULL)
     return NULL;
   gsize bpp = msc_plane_get_format (src);
@@ -827,10 +923,10 @@ MscPlane *
 msc_geometry_flip (const MscPlane *src, gboolean horizontal, gboolean vertical,
                    MscAffine *transform, GError **error)
 {
-  if (!check_src (src, "flip", error))
+  if (!msc_geometry_check_src (src, "flip", error))
     return NULL;
   guint w = msc_plane_get_width (src), h = msc_plane_get_height (src);
-  g_autoptr (MscPlane) dst = new_like (src, w, h, "flip", error);
+  g_autoptr (MscPlane) dst = msc_geometry_new_like (src, w, h, "flip", error);
   if (dst == NULL)
     return NULL;
   gsize bpp = msc_plane_get_format (src);
@@ -853,158 +949,4 @@ msc_geometry_flip (const MscPlane *src, gboolean horizontal, gboolean vertical,
   set_transform (transform, horizontal ? -1 : 1, 0, horizontal ? w - 1.0 : 0,
                  0, vertical ? -1 : 1, vertical ? h - 1.0 : 0);
   return g_steal_pointer (&dst);
-}
-
-/* ---- affine warps, as cv2.warpAffine with BORDER_CONSTANT 0 ------------------ */
-
-typedef struct {
-  const MscPlane *src;
-  MscPlane *dst;
-  MscAffine inv;          /* result -> source */
-  MscInterp interp;
-  gint32 *adelta, *bdelta; /* per result column, AB_BITS fixed point */
-} Warp;
-
-static inline double
-src_value (const MscPlane *p, int x, int y)
-{
-  if ((guint) x >= msc_plane_get_width (p) || (guint) y >= msc_plane_get_height (p))
-    return 0;
-  gsize i = (gsize) y * msc_plane_get_width (p) + (guint) x;
-  switch (msc_plane_get_format (p))
-    {
-    case MSC_PLANE_U8: return msc_plane_peek_u8 (p)[i];
-    case MSC_PLANE_U16: return msc_plane_peek_u16 (p)[i];
-    default: return msc_plane_peek_f32 (p)[i];
-    }
-}
-
-static inline void
-store_value (MscPlane *p, gsize i, double v)
-{
-  double maxv = msc_plane_get_max_value (p);
-  switch (msc_plane_get_format (p))
-    {
-    case MSC_PLANE_U8: msc_plane_u8 (p)[i] = (guint8) lrint (CLAMP (v, 0, maxv)); break;
-    case MSC_PLANE_U16: msc_plane_u16 (p)[i] = (guint16) lrint (CLAMP (v, 0, maxv)); break;
-    default: msc_plane_f32 (p)[i] = (float) v; break;
-    }
-}
-
-/* One result pixel from its source position in 1/32 pixels (sx, sy whole
- * pixels, fx, fy the 1/32 fractions), outside pixels reading as 0. */
-static double
-warp_sample (const Warp *w, int sx, int sy, int fx, int fy, gboolean u8)
-{
-  if (w->interp == MSC_INTERP_LINEAR)
-    {
-      double v00 = src_value (w->src, sx, sy), v01 = src_value (w->src, sx + 1, sy);
-      double v10 = src_value (w->src, sx, sy + 1), v11 = src_value (w->src, sx + 1, sy + 1);
-      if (u8)
-        {
-          /* OpenCV's 15-bit weights are exact products (32 - f) * (32 - g) * 32. */
-          int w00 = (32 - fx) * (32 - fy) * 32, w01 = fx * (32 - fy) * 32;
-          int w10 = (32 - fx) * fy * 32, w11 = fx * fy * 32;
-          int acc = (int) v00 * w00 + (int) v01 * w01 + (int) v10 * w10 + (int) v11 * w11;
-          return (acc + (1 << (REMAP_BITS - 1))) >> REMAP_BITS;
-        }
-      float ax = fx / 32.f, ay = fy / 32.f;
-      float w00 = (1 - ay) * (1 - ax), w01 = (1 - ay) * ax, w10 = ay * (1 - ax), w11 = ay * ax;
-      return (float) v00 * w00 + (float) v01 * w01 + (float) v10 * w10 + (float) v11 * w11;
-    }
-  float cx[4], cy[4];
-  cubic_coeffs (fx / 32.f, cx);
-  cubic_coeffs (fy / 32.f, cy);
-  double acc = 0;
-  for (int j = 0; j < 4; j++)
-    for (int i = 0; i < 4; i++)
-      acc += src_value (w->src, sx - 1 + i, sy - 1 + j) * cx[i] * cy[j];
-  return acc;
-}
-
-static void
-warp_band_cb (gpointer ctx, guint y0, guint y1)
-{
-  const Warp *w = ctx;
-  guint dw = msc_plane_get_width (w->dst);
-  gboolean u8 = msc_plane_get_format (w->src) == MSC_PLANE_U8;
-  gboolean nearest = w->interp == MSC_INTERP_NEAREST;
-  int round_delta = nearest ? AB_SCALE / 2 : AB_SCALE / INTER_TAB / 2;
-  int shift = nearest ? AB_BITS : AB_BITS - INTER_BITS;
-  const double *m = w->inv.m;
-  for (guint y = y0; y < y1; y++)
-    {
-      /* cv::WarpAffineInvoker's fixed point: the row start rounded to
-       * 1/1024 pixel, the column step added in the same units. */
-      gint64 x0 = llrint ((m[1] * y + m[2]) * AB_SCALE) + round_delta;
-      gint64 yy0 = llrint ((m[4] * y + m[5]) * AB_SCALE) + round_delta;
-      for (guint x = 0; x < dw; x++)
-        {
-          gint64 X = (x0 + w->adelta[x]) >> shift, Y = (yy0 + w->bdelta[x]) >> shift;
-          gsize i = (gsize) y * dw + x;
-          X = CLAMP (X, G_MININT32 / 64, G_MAXINT32 / 64);
-          Y = CLAMP (Y, G_MININT32 / 64, G_MAXINT32 / 64);
-          if (nearest)
-            store_value (w->dst, i, src_value (w->src, (int) X, (int) Y));
-          else
-            store_value (w->dst, i, warp_sample (w, (int) (X >> INTER_BITS), (int) (Y >> INTER_BITS),
-                                                 (int) (X & (INTER_TAB - 1)), (int) (Y & (INTER_TAB - 1)), u8));
-        }
-    }
-}
-
-MscPlane *
-msc_geometry_warp (const MscPlane *src, const MscAffine *src_to_dst, guint width, guint height,
-                   MscInterp interp, MscThreadPool *pool, GError **error)
-{
-  if (!check_src (src, "warp", error))
-    return NULL;
-  if (src_to_dst == NULL)
-    return fail (error, MSC_IMAGING_ERROR_INVALID, "warp: no transform");
-  if (width == 0 || height == 0)
-    return fail (error, MSC_IMAGING_ERROR_INVALID, "warp: target size %u x %u is empty", width, height);
-  if (interp != MSC_INTERP_NEAREST && interp != MSC_INTERP_LINEAR && interp != MSC_INTERP_CUBIC)
-    return fail (error, MSC_IMAGING_ERROR_INVALID, "warp: interpolation %d is not NEAREST, LINEAR or CUBIC", interp);
-  Warp w = { src, NULL, { { 0 } }, interp, NULL, NULL };
-  if (!msc_affine_invert (src_to_dst, &w.inv))
-    return fail (error, MSC_IMAGING_ERROR_INVALID, "warp: the transform is singular or not finite");
-  /* Source positions beyond +-2^20 pixels cannot be inside any image;
-   * refusing them keeps the fixed-point arithmetic in range. */
-  for (guint i = 0; i < 6; i++)
-    if (fabs (w.inv.m[i]) > 1048576.0)
-      return fail (error, MSC_IMAGING_ERROR_INVALID, "warp: the transform's inverse is out of range");
-  g_autoptr (MscPlane) dst = new_like (src, width, height, "warp", error);
-  if (dst == NULL)
-    return NULL;
-  w.dst = dst;
-  w.adelta = g_new (gint32, width);
-  w.bdelta = g_new (gint32, width);
-  for (guint x = 0; x < width; x++)
-    {
-      w.adelta[x] = (gint32) CLAMP (llrint (w.inv.m[0] * x * AB_SCALE), G_MININT32 / 4, G_MAXINT32 / 4);
-      w.bdelta[x] = (gint32) CLAMP (llrint (w.inv.m[3] * x * AB_SCALE), G_MININT32 / 4, G_MAXINT32 / 4);
-    }
-  run_bands (pool, height, &w, warp_band_cb);
-  g_free (w.adelta);
-  g_free (w.bdelta);
-  return g_steal_pointer (&dst);
-}
-
-MscPlane *
-msc_geometry_rotate (const MscPlane *src, double degrees, MscInterp interp, MscAffine *transform,
-                     GError **error)
-{
-  if (!check_src (src, "rotate", error))
-    return NULL;
-  if (!isfinite (degrees))
-    return fail (error, MSC_IMAGING_ERROR_INVALID, "rotate: angle %g is not finite", degrees);
-  guint w = msc_plane_get_width (src), h = msc_plane_get_height (src);
-  double cx = (w - 1) / 2.0, cy = (h - 1) / 2.0;
-  /* cv2.getRotationMatrix2D (centre, degrees, 1) */
-  double rad = degrees * G_PI / 180.0, a = cos (rad), b = sin (rad);
-  MscAffine m = { { a, b, (1 - a) * cx - b * cy, -b, a, b * cx + (1 - a) * cy } };
-  MscPlane *dst = msc_geometry_warp (src, &m, w, h, interp, NULL, error);
-  if (dst != NULL && transform != NULL)
-    *transform = m;
-  return dst;
 }
