@@ -86,6 +86,9 @@ draw_tile (cairo_surface_t *surf, const char *path, guint number, guint ox, guin
       g_assert_no_error (error);
       if (p->found)
         {
+          MscPoint a = g_array_index (p->polygon, MscPoint, 1), c = g_array_index (p->polygon, MscPoint, 2);
+          g_print ("mdb%03u found confidence %.2f area %.3f top %.1f %.1f wall %.1f %.1f\n", number,
+                   p->confidence, p->area_fraction, a.x, a.y, c.x, c.y);
           counts->found++;
           counts->confident += p->confidence >= 0.5;
           cairo_set_line_width (cr, 1.5);
