@@ -42,9 +42,10 @@ msc_pectoral_free (MscPectoral *self)
 /* The breast's chest-wall frame after orientation: the chest wall is the
  * bounding box's left edge xl, the muscle sits at the top-left corner. */
 typedef struct {
-  guint width, height;           /* image */
-  const guint8 *mask;            /* oriented breast mask */
-  guint xl, top, bw, bh;         /* breast bounding box */
+  guint width, height;           /* the work crop */
+  guint cx, cy;                  /* its top-left corner in the image */
+  const guint8 *mask;            /* oriented breast mask of the crop */
+  guint xl, top, bw, bh;         /* breast bounding box in the crop */
 } Frame;
 
 static inline double
@@ -199,7 +200,7 @@ line_contrast (const MscPlane *src, const Frame *f, double x0, double y0,
 static MscPoint
 unorient (const Frame *f, gboolean flipped, double x, double y)
 {
-  MscPoint p = { flipped ? (double) f->width - 1.0 - x : x, y };
+  MscPoint p = { (flipped ? (double) f->width - 1.0 - x : x) + f->cx, y + f->cy };
   return p;
 }
 
@@ -304,15 +305,23 @@ msc_pectoral_detect (const MscPlane *src, const MscBreast *breast, GError **erro
   g_autoptr (MscPectoral) self = g_new0 (MscPectoral, 1);
   self->polygon = g_array_new (FALSE, FALSE, sizeof (MscPoint));
 
+  /* Work on the breast's bounding box grown by 16 px (the Gaussian's
+   * 12 px radius sees the same pixels as on the whole image), oriented so
+   * the chest wall is on the left. */
+  guint cx, cy, cw, ch;
+  if (!msc_geometry_mask_bbox (breast->mask, 16, &cx, &cy, &cw, &ch))
+    return g_steal_pointer (&self);      /* empty mask: nothing to find */
   gboolean flipped = !breast->chest_wall_left;
-  g_autoptr (MscPlane) osrc = msc_geometry_flip (src, flipped, FALSE, NULL, error);
-  g_autoptr (MscPlane) omask = osrc ? msc_geometry_flip (breast->mask, flipped, FALSE, NULL, error) : NULL;
+  g_autoptr (MscPlane) csrc = msc_geometry_crop (src, cx, cy, cw, ch, NULL, error);
+  g_autoptr (MscPlane) cmask = csrc ? msc_geometry_crop (breast->mask, cx, cy, cw, ch, NULL, error) : NULL;
+  g_autoptr (MscPlane) osrc = cmask ? msc_geometry_flip (csrc, flipped, FALSE, NULL, error) : NULL;
+  g_autoptr (MscPlane) omask = osrc ? msc_geometry_flip (cmask, flipped, FALSE, NULL, error) : NULL;
   if (omask == NULL)
     return NULL;
-  Frame f = { w, h, msc_plane_peek_u8 (omask), 0, 0, 0, 0 };
+  Frame f = { cw, ch, cx, cy, msc_plane_peek_u8 (omask), 0, 0, 0, 0 };
   guint bx, by, bw, bh;
   if (!msc_geometry_mask_bbox (omask, 0, &bx, &by, &bw, &bh))
-    return g_steal_pointer (&self);      /* empty mask: nothing to find */
+    return g_steal_pointer (&self);
   f.xl = bx; f.top = by; f.bw = bw; f.bh = bh;
   if (!detect_oriented (self, osrc, &f, flipped, error))
     return NULL;
