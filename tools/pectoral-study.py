@@ -83,9 +83,10 @@ def pect_hough(img, m):
     bh = bot - top; xr -= xl
     roi = cv2.GaussianBlur(img, (0, 0), 3)[top:top + bh * 2 // 3, xl:xl + xr * 2 // 3]
     mroi = m[top:top + bh * 2 // 3, xl:xl + xr * 2 // 3]
-    e = cv2.Canny(roi, 20, 60)
+    # Canny (20, 60) with 40 votes found 26/238; these lower levels 156.
+    e = cv2.Canny(roi, 10, 30)
     e[cv2.erode(mroi, np.ones((15, 15), np.uint8)) == 0] = 0   # no skin line / image edges
-    lines = cv2.HoughLines(e, 1, np.pi / 180, 40, min_theta=np.radians(8), max_theta=np.radians(60))
+    lines = cv2.HoughLines(e, 1, np.pi / 180, 25, min_theta=np.radians(8), max_theta=np.radians(60))
     if lines is None:
         return None
     for rho, th in lines[:20, 0]:
@@ -93,6 +94,8 @@ def pect_hough(img, m):
             continue
         x0 = rho / math.cos(th); y0 = rho / math.sin(th)
         if not plausible(x0, y0, xr, bh):
+            continue
+        if contrast(img, m, x0, y0, top, xl) < 0.2:
             continue
         return x0, y0, top, xl
     return None

@@ -64,8 +64,8 @@ test_mias (void)
     }
   g_test_message ("muscle found on %u of %u images (%u with confidence >= 0.5); "
                   "%u finding centres checked, none covered", found, cases->len, confident, checked);
-  /* The prototype (tools/pectoral-study.py) found 169 of 238. */
-  g_assert_cmpuint (found, >=, 150);
+  /* 196 of 238 when written (row runs 165, the Hough fallback 31 more). */
+  g_assert_cmpuint (found, >=, 185);
 }
 
 /* A half-disc breast on the left edge, value base + slope * x, with an
