@@ -4,6 +4,7 @@
  * their own beyond argument checking. Bad files never stop the others:
  * each prints "PATH: what is wrong" on stderr and the exit status is 1.
  */
+#include "msc-cli.h"
 #include "msc-display.h"
 #include "msc-load.h"
 #include "msc-phantom.h"
@@ -16,8 +17,6 @@
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
-
-typedef int (*CommandFunc) (int argc, char **argv);
 
 static int max_dimension;
 
@@ -35,9 +34,8 @@ load_options (void)
   return opts;
 }
 
-/* Parses argv with entries plus the common ones; prints usage on error. */
-static gboolean
-parse_options (const char *parameter, const char *summary, const GOptionEntry *entries,
+gboolean
+msc_cli_parse_options (const char *parameter, const char *summary, const GOptionEntry *entries,
                int *argc, char ***argv)
 {
   g_autoptr (GOptionContext) context = g_option_context_new (parameter);
@@ -55,8 +53,8 @@ parse_options (const char *parameter, const char *summary, const GOptionEntry *e
   return TRUE;
 }
 
-static void
-print_problem (const char *message)
+void
+msc_cli_print_problem (const char *message)
 {
   /* One line per problem, whatever the message holds. */
   g_autofree char *line = g_strdup (message);
@@ -198,10 +196,8 @@ image_to_json (const MscImage *image, gboolean with_phi)
   return json_builder_get_root (b);
 }
 
-/* Loads a file for a command; laterality missing from the header is
- * inferred from the pixels, as the study view would do. */
-static MscImage *
-load_image (const char *path, GError **error)
+MscImage *
+msc_cli_load_image (const char *path, GError **error)
 {
   MscLoadOptions opts = load_options ();
   MscImage *image = msc_image_load (path, &opts, error);
@@ -226,7 +222,7 @@ command_info (int argc, char **argv)
       N_("Also print patient identity fields (name, ID, birth date...)"), NULL },
     G_OPTION_ENTRY_NULL
   };
-  if (!parse_options (_("info FILE..."), _("Print one JSON object per image file."),
+  if (!msc_cli_parse_options (_("info FILE..."), _("Print one JSON object per image file."),
                       entries, &argc, &argv))
     return 2;
   if (argc < 3)
@@ -238,10 +234,10 @@ command_info (int argc, char **argv)
   for (int i = 2; i < argc; i++)
     {
       g_autoptr (GError) error = NULL;
-      g_autoptr (MscImage) image = load_image (argv[i], &error);
+      g_autoptr (MscImage) image = msc_cli_load_image (argv[i], &error);
       if (image == NULL)
         {
-          print_problem (error->message);
+          msc_cli_print_problem (error->message);
           status = 1;
           continue;
         }
@@ -282,7 +278,7 @@ command_convert (int argc, char **argv)
       N_("Display window instead of the first preset"), "CENTER,WIDTH" },
     G_OPTION_ENTRY_NULL
   };
-  if (!parse_options (_("convert IN OUT.png"), _("Convert an image to PNG."),
+  if (!msc_cli_parse_options (_("convert IN OUT.png"), _("Convert an image to PNG."),
                       entries, &argc, &argv))
     return 2;
   if (argc != 4)
@@ -309,7 +305,7 @@ command_convert (int argc, char **argv)
   g_autoptr (MscImage) image = msc_image_load (argv[2], &opts, &error);
   if (image == NULL)
     {
-      print_problem (error->message);
+      msc_cli_print_problem (error->message);
       return 1;
     }
   for (const char * const *note = msc_image_get_notes (image); *note; note++)
@@ -326,7 +322,7 @@ command_convert (int argc, char **argv)
     }
   if (!ok)
     {
-      print_problem (error->message);
+      msc_cli_print_problem (error->message);
       return 1;
     }
   return 0;
@@ -344,7 +340,7 @@ command_phantom (int argc, char **argv)
     { "spacing", 0, 0, G_OPTION_ARG_DOUBLE, &spacing_mm, N_("Pixel spacing in mm (default 0.1)"), "MM" },
     G_OPTION_ENTRY_NULL
   };
-  if (!parse_options (_("phantom OUT_DIR"),
+  if (!msc_cli_parse_options (_("phantom OUT_DIR"),
                       _("Write a synthetic four-view screening study with known lesions."),
                       entries, &argc, &argv))
     return 2;
@@ -367,7 +363,7 @@ command_phantom (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   if (!msc_phantom_write_study (argv[2], &opts, &error))
     {
-      print_problem (error->message);
+      msc_cli_print_problem (error->message);
       return 1;
     }
   return 0;
@@ -410,7 +406,7 @@ study_to_json (const MscStudy *study)
 static int
 command_study (int argc, char **argv)
 {
-  if (!parse_options (_("study PATH..."),
+  if (!msc_cli_parse_options (_("study PATH..."),
                       _("Group files, folders or DICOMDIRs into studies and print the hanging "
                         "slots (R-CC, L-CC, R-MLO, L-MLO) as one JSON object per study."),
                       NULL, &argc, &argv))
@@ -429,13 +425,13 @@ command_study (int argc, char **argv)
       g_autoptr (GPtrArray) studies = msc_study_scan (argv[i], &opts, &problems, &error);
       if (studies == NULL)
         {
-          print_problem (error->message);
+          msc_cli_print_problem (error->message);
           status = 1;
           continue;
         }
       for (guint p = 0; problems && p < problems->len; p++)
         {
-          print_problem (problems->pdata[p]);
+          msc_cli_print_problem (problems->pdata[p]);
           status = 1;
         }
       for (guint s = 0; s < studies->len; s++)
@@ -456,6 +452,7 @@ static const struct {
   { "convert", command_convert, N_("write stored values or a display rendering as PNG") },
   { "study", command_study, N_("group images into studies and show the hanging slots") },
   { "phantom", command_phantom, N_("write a synthetic four-view study with known lesions") },
+  { "preprocess", msc_cli_preprocess, N_("run preprocessing steps and show each result") },
 };
 
 static void

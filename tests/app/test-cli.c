@@ -340,6 +340,57 @@ test_too_large (void)
   cli_run_clear (&run);
 }
 
+/* preprocess on a real MIAS image: every step reported, the result and the
+ * side-by-side sheet written as PNGs; bad steps and files refused with the
+ * file named. */
+static void
+test_preprocess (void)
+{
+  g_autofree char *png = msc_test_shared_path ("mias/images/mdb012.png");
+  if (png == NULL)
+    return;
+  g_autofree char *dir = msc_test_tmpdir ();
+  g_autofree char *out = g_build_filename (dir, "out.png", NULL);
+  g_autofree char *sheet = g_build_filename (dir, "sheet.png", NULL);
+  CliRun run = cli ("preprocess", png, out, "--sheet", sheet, "--spacing", "0.2",
+                    "--steps", "median,mask,artefacts,pectoral,orient,crop,resample,clahe,normalize", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  const char *names[] = { "median", "mask", "artefacts", "pectoral", "orient", "crop",
+                          "resample", "clahe", "normalize", "total" };
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *line_start = g_strdup_printf ("%s ", names[i]);
+      g_assert_true (g_str_has_prefix (run.out, line_start) || strstr (run.out, line_start));
+    }
+  g_assert_nonnull (strstr (run.out, "0.200 mm -> 0.400 mm"));
+  cli_run_clear (&run);
+
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MscImage) result = msc_png_load (out, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (msc_image_get_width (result), <=, 512);
+  g_autoptr (MscImage) side = msc_png_load (sheet, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (msc_image_get_width (side), >, 9 * msc_image_get_height (side) / 2);
+
+  run = cli ("preprocess", png, out, "--steps", "median,sharpen", NULL);
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_true (g_str_has_prefix (run.err, png));
+  g_assert_nonnull (strstr (run.err, "sharpen"));
+  cli_run_clear (&run);
+
+  g_autofree char *bad = g_build_filename (dir, "bad.png", NULL);
+  g_file_set_contents (bad, "\x89PNG\r\n\x1a\nnot really", -1, NULL);
+  run = cli ("preprocess", bad, out, NULL);
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_true (g_str_has_prefix (run.err, bad));
+  cli_run_clear (&run);
+
+  run = cli ("preprocess", png, NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  cli_run_clear (&run);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -351,5 +402,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/info/too-large", test_too_large);
   g_test_add_func ("/cli/manifest", test_manifest);
   g_test_add_func ("/cli/phantom-study", test_phantom_study);
+  g_test_add_func ("/cli/preprocess", test_preprocess);
   return g_test_run ();
 }
