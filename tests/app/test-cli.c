@@ -346,7 +346,7 @@ test_too_large (void)
 static void
 test_preprocess (void)
 {
-  g_autofree char *png = msc_test_shared_path ("mias/images/mdb012.png");
+  g_autofree char *png = msc_test_shared_path ("mias/images/mdb005.png");
   if (png == NULL)
     return;
   g_autofree char *dir = msc_test_tmpdir ();

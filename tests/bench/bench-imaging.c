@@ -213,8 +213,9 @@ main (int argc, char **argv)
           double ours = time_step (steps[i].run, &in, reps);
           double theirs = ref && strcmp (ref, "n/a") != 0 ? g_ascii_strtod (ref, NULL) : -1;
           printf ("%-16s %-10s ", steps[i].name, size);
-          printf (ours >= 0 ? "%10.2f " : "%10s ", ours >= 0 ? ours * 1e3 : 0.0);
-          if (ours < 0)
+          if (ours >= 0)
+            printf ("%10.2f ", ours * 1e3);
+          else
             printf ("%10s ", "n/a");
           if (theirs > 0)
             printf ("%10.2f ", theirs * 1e3);
