@@ -157,6 +157,7 @@ write_sheet (const MscPreprocess *pre, const MscPlane *original, const char *pat
 
       if (stage->muscle && stage->muscle->len > 2)
         {
+          cairo_new_path (cr);          /* the title text left a current point */
           for (guint k = 0; k < stage->muscle->len; k++)
             {
               const MscPoint *p = &g_array_index (stage->muscle, MscPoint, k);
