@@ -154,7 +154,7 @@ make_inputs (const char *dir, MscPlane **small, MscPlane **large, char **small_p
   g_assert_no_error (error);
   guint16 *p = msc_plane_u16 (*large);
   for (gsize i = 0; i < msc_plane_get_n_pixels (*large); i++)
-    p[i] = (guint16) (p[i] * 16 + (i * 2654435761u >> 28));   /* 12 bits with some fine texture */
+    p[i] = (guint16) (p[i] * 16 + ((guint32) (i * 2654435761u) >> 28)); /* 12 bits, fine texture */
   msc_plane_set_bits (*large, 12);
   *small_png = g_build_filename (dir, "small.png", NULL);
   *large_png = g_build_filename (dir, "large.png", NULL);
