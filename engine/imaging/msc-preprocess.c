@@ -27,6 +27,7 @@ struct _MscPreprocess {
   MscAffine transform;         /* source pixel -> result pixel */
   double spacing_mm;           /* result pixel spacing; 0 = unknown */
   gboolean flipped;
+  char *view;                  /* (nullable) "CC", "MLO"...: the muscle is sought on MLO only */
   GPtrArray *stages;           /* MscPreprocessStage */
 
   /* Only during a run: */
@@ -173,6 +174,13 @@ step_pectoral (MscPreprocess *self, GError **error)
 {
   if (!need_breast (self, "pectoral", error))
     return FALSE;
+  if (self->view && strcmp (self->view, "MLO") != 0)
+    {
+      /* Only the oblique view images the muscle reliably (it may show on a
+       * CC view as a sliver; a detector tuned on MLO would cut tissue). */
+      set_summary (self, _("not an MLO view (%s): no muscle sought"), self->view);
+      return TRUE;
+    }
   MscPectoral *pectoral = msc_pectoral_detect (self->plane, self->breast, error);
   if (pectoral == NULL)
     return FALSE;
@@ -412,12 +420,11 @@ find_step (const char *name, const char **canonical)
   return NULL;
 }
 
-MscPreprocess *
-msc_preprocess_run_plane (const MscPlane *plane, double row_mm, double col_mm,
-                          const char *steps, const MscPreprocessOptions *opts,
-                          MscThreadPool *pool, GCancellable *cancellable, GError **error)
+static MscPreprocess *
+run_plane (const MscPlane *plane, double row_mm, double col_mm, const char *view,
+           const char *steps, const MscPreprocessOptions *opts,
+           MscThreadPool *pool, GCancellable *cancellable, GError **error)
 {
-  g_return_val_if_fail (plane != NULL, NULL);
 
   MscPreprocessOptions defaults;
   if (opts == NULL)
@@ -460,6 +467,7 @@ msc_preprocess_run_plane (const MscPlane *plane, double row_mm, double col_mm,
   self->stages = g_ptr_array_new_with_free_func (stage_free);
   msc_affine_identity (&self->transform);
   self->spacing_mm = row_mm > 0 ? row_mm : opts->source_mm;
+  self->view = g_strdup (view);
   self->opts = opts;
   self->pool = pool;
   if ((self->plane = msc_plane_copy (plane, error)) == NULL)
@@ -505,7 +513,17 @@ msc_preprocess_run (const MscImage *image, const char *steps, const MscPreproces
     msc_plane_invert (plane);          /* bright = dense, whatever the detector stored */
   double row_mm = 0, col_mm = 0;
   msc_image_get_spacing_mm (image, &row_mm, &col_mm);
-  return msc_preprocess_run_plane (plane, row_mm, col_mm, steps, opts, pool, cancellable, error);
+  return run_plane (plane, row_mm, col_mm, msc_image_get_view (image), steps, opts, pool,
+                    cancellable, error);
+}
+
+MscPreprocess *
+msc_preprocess_run_plane (const MscPlane *plane, double row_mm, double col_mm,
+                          const char *steps, const MscPreprocessOptions *opts,
+                          MscThreadPool *pool, GCancellable *cancellable, GError **error)
+{
+  g_return_val_if_fail (plane != NULL, NULL);
+  return run_plane (plane, row_mm, col_mm, NULL, steps, opts, pool, cancellable, error);
 }
 
 typedef struct {
@@ -575,6 +593,7 @@ msc_preprocess_free (MscPreprocess *self)
   g_clear_pointer (&self->pectoral, msc_pectoral_free);
   g_clear_pointer (&self->muscle, g_array_unref);
   g_clear_pointer (&self->stages, g_ptr_array_unref);
+  g_free (self->view);
   g_free (self->summary);
   g_free (self);
 }

@@ -54,11 +54,13 @@ typedef struct {
 
 /* Runs steps (comma separated; NULL = the default chain) on image. The
  * image's stored values are used as they are; MONOCHROME1 images are
- * inverted first so bright always means dense. (transfer full) */
+ * inverted first so bright always means dense. "pectoral" does nothing on
+ * views other than MLO. (transfer full) */
 MscPreprocess *msc_preprocess_run (const MscImage *image, const char *steps,
                                    const MscPreprocessOptions *opts, MscThreadPool *pool,
                                    GCancellable *cancellable, GError **error);
-/* The same on a plane (bright = dense); row_mm/col_mm 0 when unknown. */
+/* The same on a plane (bright = dense) of unknown view; row_mm/col_mm 0
+ * when unknown. */
 MscPreprocess *msc_preprocess_run_plane (const MscPlane *plane, double row_mm, double col_mm,
                                          const char *steps, const MscPreprocessOptions *opts,
                                          MscThreadPool *pool, GCancellable *cancellable,

@@ -10,6 +10,7 @@
 #include "msc-test-util.h"
 
 #include <math.h>
+#include <string.h>
 
 /* mdb001 (right MLO) is the usual subject; its finding is a circumscribed
  * mass at (535, 1023 - 425) with radius 197. */
@@ -228,6 +229,28 @@ test_async (void)
   msc_preprocess_free (pre);
 }
 
+/* The muscle is sought on MLO views only: on a CC view the step says so. */
+static void
+test_pectoral_mlo_only (void)
+{
+  g_autofree char *path = msc_test_shared_path ("mias/images/mdb001.png");
+  if (path == NULL)
+    return;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MscImage) image = msc_image_load (path, NULL, &error);
+  g_assert_no_error (error);
+  const char *views[] = { "CC", "MLO" };
+  for (guint i = 0; i < G_N_ELEMENTS (views); i++)
+    {
+      msc_image_set_view (image, views[i]);
+      g_autoptr (MscPreprocess) pre = msc_preprocess_run (image, "mask,pectoral", NULL, NULL, NULL, &error);
+      g_assert_no_error (error);
+      const char *summary = msc_preprocess_get_stage (pre, 1)->summary;
+      g_assert_cmpint (strstr (summary, "not an MLO view") != NULL, ==, i == 0);
+      g_assert_cmpint (msc_preprocess_get_pectoral (pre) != NULL, ==, i == 1);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -239,5 +262,6 @@ main (int argc, char **argv)
   g_test_add_func ("/imaging/preprocess/bad-steps", test_bad_steps);
   g_test_add_func ("/imaging/preprocess/cancel", test_cancel_and_async);
   g_test_add_func ("/imaging/preprocess/async", test_async);
+  g_test_add_func ("/imaging/preprocess/pectoral-mlo-only", test_pectoral_mlo_only);
   return g_test_run ();
 }
