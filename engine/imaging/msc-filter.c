@@ -64,17 +64,8 @@ clamp_index (gint64 i, guint n)
  * x86-64 baseline, has signed but no unsigned 16-bit min/max, and without
  * them the compiler falls back to scalar code. The flip keeps the order. */
 
-/* The row kernels are also built for AVX2 and picked at load time (ifunc):
- * twice the lanes of the SSE2 baseline, which OpenCV's dispatch also uses;
- * machines without AVX2 run the baseline build of the same C. */
-#if defined(__x86_64__) && defined(__has_attribute)
-#if __has_attribute (target_clones) && defined(__linux__)
-#define MEDIAN_CLONES __attribute__ ((target_clones ("avx2", "default")))
-#endif
-#endif
-#ifndef MEDIAN_CLONES
-#define MEDIAN_CLONES
-#endif
+/* The row kernels are also built for AVX2 (MSC_CPU_CLONES). */
+#define MEDIAN_CLONES MSC_CPU_CLONES
 #define MEDIAN_BLOCK 256                  /* outputs per block, even */
 
 typedef struct {

@@ -409,7 +409,7 @@ fused_u8_row16 (const guint8 *s0, const guint8 *s1, gint16 w0, gint16 w1, gint16
     }
 }
 
-static void
+MSC_CPU_CLONES static void
 fused_u8_band (const Resize *r, guint y0, guint y1)
 {
   const Axis *ax = &r->ax, *ay = &r->ay;
