@@ -72,15 +72,6 @@ def main():
         mean, std = sel.mean(), sel.std()
         out = np.where(mask, (img - mean) / std if std > 0 else 0.0, 0.0)
         out.astype("<f4").tofile(sys.argv[4])
-    elif cmd == "bench":
-        img = load(sys.argv[2])
-        clahe = cv2.createCLAHE(float(sys.argv[3]), (int(sys.argv[4]), int(sys.argv[5])))
-        times = []
-        for _ in range(int(sys.argv[6])):
-            t = time.perf_counter()
-            clahe.apply(img)
-            times.append((time.perf_counter() - t) * 1000)
-        print("%.3f" % sorted(times)[len(times) // 2])
     elif cmd == "morph":
         img = load(sys.argv[2])
         mask = load_mask(sys.argv[3], img.shape)

@@ -66,24 +66,6 @@ def main(argv):
     elif cmd == "approx":    # EPS POLY: vertex count of approxPolyDP(closed)
         poly = points(argv[3]).astype(np.float32).reshape(-1, 1, 2)
         print(len(cv2.approxPolyDP(poly, float(argv[2]), True)))
-    elif cmd == "bench":     # MIAS_PNG: best of 31 ms of cv2.resize cases, 2 threads (min: robust on a loaded machine)
-        import time
-        cv2.setNumThreads(2)
-        small = load(argv[2])
-        big = cv2.resize(small, (3328, 4096), interpolation=cv2.INTER_LINEAR).astype(np.uint16) * 16
-        cases = [("u8 1024->256 area", small, 256, 256, "area"),
-                 ("u8 1024->256 linear", small, 256, 256, "linear"),
-                 ("u8 1024->333 area", small, 333, 333, "area"),
-                 ("u8 1024->1500 linear", small, 1500, 1500, "linear"),
-                 ("u16 3328x4096->832x1024 area", big, 832, 1024, "area"),
-                 ("u16 3328x4096->832x1024 linear", big, 832, 1024, "linear")]
-        for name, img, w, h, interp in cases:
-            times = []
-            for _ in range(31):
-                t0 = time.perf_counter()
-                cv2.resize(img, (w, h), interpolation=INTERP[interp])
-                times.append(time.perf_counter() - t0)
-            print("%s\t%.4f" % (name, 1000 * min(times)))
     else:
         sys.exit("unknown command " + cmd)
 

@@ -79,27 +79,6 @@ def main(argv):
                                               min_theta=float(argv[5]), max_theta=float(argv[6]))
         for rho, theta, votes in (lines.reshape(-1, 3) if lines is not None else []):
             print(repr(float(rho)), repr(float(theta)), int(votes))
-    elif cmd == "time":             # U8 U16: best-of-N milliseconds of each cv2 step, "name ms"
-        import time
-        u8, u16 = read(argv[2]), read(argv[3])
-        mask = cv2.threshold(u8, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[1]
-        edges = cv2.Canny(u8, 30, 90, L2gradient=True)
-        steps = [
-            ("otsu-u8", lambda: cv2.threshold(u8, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)),
-            ("otsu-u16", lambda: cv2.threshold(u16, 0, 65535, cv2.THRESH_BINARY | cv2.THRESH_OTSU)),
-            ("adaptive-mean", lambda: cv2.adaptiveThreshold(u8, 255, cv2.ADAPTIVE_THRESH_MEAN_C,
-                                                            cv2.THRESH_BINARY, 11, 2)),
-            ("components-8", lambda: cv2.connectedComponentsWithStats(mask, connectivity=8)),
-            ("canny", lambda: cv2.Canny(u8, 30, 90, L2gradient=True)),
-            ("hough", lambda: cv2.HoughLines(edges, 1, np.pi / 180, 79, min_theta=0.2, max_theta=1.2)),
-        ]
-        for name, fn in steps:
-            best = float("inf")
-            for _ in range(15):
-                t0 = time.perf_counter()
-                fn()
-                best = min(best, time.perf_counter() - t0)
-            print(name, best * 1e3)
     else:
         sys.exit(f"unknown command {cmd}")
 

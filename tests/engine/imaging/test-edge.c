@@ -304,79 +304,6 @@ test_hough_errors (void)
   g_assert_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_FORMAT);
 }
 
-/* ---- timing (only with -m perf) -------------------------------------- */
-
-#include "msc-components.h"
-#include "msc-threshold.h"
-
-typedef MscPlane *(*StepFunc) (gpointer data);
-
-static double
-best_ms (void (*fn) (gconstpointer), gconstpointer data)
-{
-  double best = INFINITY;
-  for (guint k = 0; k < 15; k++)
-    {
-      gint64 t0 = g_get_monotonic_time ();
-      fn (data);
-      best = MIN (best, (g_get_monotonic_time () - t0) / 1000.0);
-    }
-  return best;
-}
-
-typedef struct { const MscPlane *u8, *u16, *mask, *edges; } PerfInput;
-
-static void run_otsu_u8 (gconstpointer d) { guint t; msc_threshold_otsu (((const PerfInput *) d)->u8, NULL, &t, NULL); }
-static void run_otsu_u16 (gconstpointer d) { guint t; msc_threshold_otsu (((const PerfInput *) d)->u16, NULL, &t, NULL); }
-static void run_adaptive (gconstpointer d) { msc_plane_free (msc_threshold_adaptive (((const PerfInput *) d)->u8, MSC_ADAPTIVE_MEAN, 11, 2, NULL)); }
-static void run_cc (gconstpointer d) { msc_labels_free (msc_components_label (((const PerfInput *) d)->mask, 8, NULL)); }
-static void run_canny (gconstpointer d) { msc_plane_free (msc_edge_canny (((const PerfInput *) d)->u8, 30, 90, TRUE, NULL)); }
-static void run_hough (gconstpointer d)
-{
-  g_array_unref (msc_edge_hough_lines (((const PerfInput *) d)->edges, 1, G_PI / 180, 0.2, 1.2, 80, 20, NULL));
-}
-
-/* Best of 15 runs of each step on a 1024 x 1024 MIAS image (U16: its
- * 3328 x 4096 x16 upscale) next to cv2's best of 15 in the same run. */
-static void
-test_perf (void)
-{
-  if (!g_test_perf ())
-    {
-      g_test_skip ("timings only with -m perf");
-      return;
-    }
-  g_autoptr (MscPlane) u8 = msc_imaging_test_mias (1);
-  if (u8 == NULL)
-    return;
-  g_autofree char *mias = msc_test_shared_path ("mias/images/mdb001.png");
-  g_autofree char *dir = msc_test_tmpdir ();
-  g_autofree char *large = g_build_filename (dir, "large.png", NULL);
-  const char *make[] = { "large", mias, large, NULL };
-  g_free (msc_imaging_test_python ("cv-regions.py", make));
-  g_autoptr (MscPlane) u16 = msc_imaging_test_read_png (large);
-  const char *args[] = { "time", mias, large, NULL };
-  g_autofree char *out = msc_imaging_test_python ("cv-regions.py", args);
-  if (out == NULL)
-    return;
-  guint t = 0;
-  msc_threshold_otsu (u8, NULL, &t, NULL);
-  g_autoptr (MscPlane) mask = msc_threshold_apply (u8, t, NULL);
-  g_autoptr (MscPlane) edges = msc_edge_canny (u8, 30, 90, TRUE, NULL);
-  PerfInput in = { u8, u16, mask, edges };
-  struct { const char *name; void (*fn) (gconstpointer); } steps[] = {
-    { "otsu-u8", run_otsu_u8 }, { "otsu-u16", run_otsu_u16 }, { "adaptive-mean", run_adaptive },
-    { "components-8", run_cc }, { "canny", run_canny }, { "hough", run_hough },
-  };
-  g_auto (GStrv) lines = g_strsplit (g_strstrip (out), "\n", -1);
-  for (guint k = 0; k < G_N_ELEMENTS (steps) && lines[k]; k++)
-    {
-      double ours = best_ms (steps[k].fn, &in);
-      double cv = g_ascii_strtod (strchr (lines[k], ' ') + 1, NULL);
-      g_test_message ("%-14s ours %8.3f ms  cv2 %8.3f ms  ratio %.2f", steps[k].name, ours, cv, ours / cv);
-    }
-}
-
 int
 main (int argc, char **argv)
 {
@@ -389,6 +316,5 @@ main (int argc, char **argv)
   g_test_add_func ("/imaging/edge/hough-mias", test_hough_mias);
   g_test_add_func ("/imaging/edge/hough-degenerate", test_hough_degenerate);
   g_test_add_func ("/imaging/edge/hough-errors", test_hough_errors);
-  g_test_add_func ("/imaging/edge/perf", test_perf);
   return g_test_run ();
 }

@@ -1,6 +1,6 @@
 /* tests/engine/imaging/test-filter.c — median, Gaussian and unsharp
  * filters against OpenCV 4.6 (cv-filter.py) on MIAS images and 16-bit DICOM
- * planes, degenerate shapes, bad parameters; `-m perf` times them.
+ * planes, degenerate shapes, bad parameters.
  */
 #include "msc-filter.h"
 #include "msc-imaging-error.h"
@@ -350,68 +350,6 @@ test_unsharp (void)
     }
 }
 
-/* ---- timing (-m perf) ---------------------------------------------------- */
-
-static MscPlane *
-big_u16 (void)
-{
-  /* MIAS upscaled to 3328 x 4096 by nearest neighbour, x16 (12 bits). */
-  g_autoptr (MscPlane) img = msc_imaging_test_mias (1);
-  if (img == NULL)
-    return NULL;
-  MscPlane *p = filled (MSC_PLANE_U16, 3328, 4096, 0);
-  for (guint y = 0; y < 4096; y++)
-    for (guint x = 0; x < 3328; x++)
-      msc_plane_u16 (p)[(gsize) y * 3328 + x] =
-        (guint16) (16u * msc_plane_peek_u8 (img)[(gsize) (y / 4) * 1024 + x * 1024 / 3328]);
-  msc_plane_set_bits (p, 12);
-  return p;
-}
-
-typedef MscPlane *(*Step) (const MscPlane *src, MscThreadPool *pool, GError **error);
-static MscPlane *median3 (const MscPlane *s, MscThreadPool *p, GError **e) { return msc_filter_median (s, 3, p, e); }
-static MscPlane *median5 (const MscPlane *s, MscThreadPool *p, GError **e) { return msc_filter_median (s, 5, p, e); }
-static MscPlane *gauss2 (const MscPlane *s, MscThreadPool *p, GError **e) { return msc_filter_gaussian (s, 2.0, 0, p, e); }
-
-static double
-time_step (Step step, const MscPlane *src, MscThreadPool *pool)
-{
-  double best = G_MAXDOUBLE;
-  for (guint i = 0; i < 7; i++)
-    {
-      gint64 t0 = g_get_monotonic_time ();
-      g_autoptr (MscPlane) out = step (src, pool, NULL);
-      best = MIN (best, (g_get_monotonic_time () - t0) / 1000.0);
-    }
-  return best;
-}
-
-static void
-test_perf (void)
-{
-  if (!g_test_perf ())
-    {
-      g_test_skip ("timing only with -m perf");
-      return;
-    }
-  g_autoptr (MscThreadPool) pool = msc_thread_pool_new (2);
-  g_autoptr (MscPlane) small = msc_imaging_test_mias (1);
-  g_autoptr (MscPlane) big = big_u16 ();
-  if (small == NULL || big == NULL)
-    return;
-  const struct { const char *name; Step step; } steps[] = {
-    { "median 3x3", median3 }, { "median 5x5", median5 }, { "gaussian s=2", gauss2 },
-  };
-  for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
-    g_test_minimized_result (time_step (steps[i].step, small, pool),
-                             "%s U8 1024x1024: %.2f ms", steps[i].name,
-                             time_step (steps[i].step, small, pool));
-  for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
-    g_test_minimized_result (time_step (steps[i].step, big, pool),
-                             "%s U16 3328x4096: %.2f ms", steps[i].name,
-                             time_step (steps[i].step, big, pool));
-}
-
 int
 main (int argc, char **argv)
 {
@@ -425,6 +363,5 @@ main (int argc, char **argv)
   g_test_add_func ("/imaging/filter/gaussian/degenerate", test_gaussian_degenerate);
   g_test_add_func ("/imaging/filter/gaussian/errors", test_gaussian_errors);
   g_test_add_func ("/imaging/filter/unsharp", test_unsharp);
-  g_test_add_func ("/imaging/filter/perf", test_perf);
   return g_test_run ();
 }

@@ -1,6 +1,6 @@
 /* tests/engine/imaging/test-morph.c — morphology with rect/ellipse/cross
  * elements against cv2.morphologyEx, hole filling against cv2.floodFill,
- * degenerate shapes, bad parameters; `-m perf` times large radii.
+ * degenerate shapes, bad parameters.
  */
 #include "msc-imaging-error.h"
 #include "msc-imaging-test.h"
@@ -239,39 +239,6 @@ test_fill_holes (void)
   g_assert_cmpuint (msc_plane_peek_u8 (closed)[4], ==, 255);
 }
 
-typedef struct { MscMorphOp op; MscMorphShape shape; guint radius; } PerfCase;
-
-static void
-test_perf (void)
-{
-  if (!g_test_perf ())
-    {
-      g_test_skip ("timing only with -m perf");
-      return;
-    }
-  g_autoptr (MscThreadPool) pool = msc_thread_pool_new (2);
-  g_autoptr (MscPlane) img = msc_imaging_test_mias (1);
-  if (img == NULL)
-    return;
-  const PerfCase cases[] = {
-    { MSC_MORPH_ERODE, MSC_MORPH_RECT, 2 }, { MSC_MORPH_ERODE, MSC_MORPH_RECT, 20 },
-    { MSC_MORPH_ERODE, MSC_MORPH_ELLIPSE, 2 }, { MSC_MORPH_ERODE, MSC_MORPH_ELLIPSE, 20 },
-    { MSC_MORPH_DILATE, MSC_MORPH_CROSS, 20 }, { MSC_MORPH_TOPHAT, MSC_MORPH_ELLIPSE, 15 },
-  };
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      double best = G_MAXDOUBLE;
-      for (guint k = 0; k < 7; k++)
-        {
-          gint64 t0 = g_get_monotonic_time ();
-          g_autoptr (MscPlane) out = msc_morph_apply (img, cases[i].op, cases[i].shape, cases[i].radius, pool, NULL);
-          best = MIN (best, (g_get_monotonic_time () - t0) / 1000.0);
-        }
-      g_test_minimized_result (best, "%s %s r=%u U8 1024x1024: %.2f ms", op_names[cases[i].op],
-                               shape_names[cases[i].shape], cases[i].radius, best);
-    }
-}
-
 int
 main (int argc, char **argv)
 {
@@ -283,6 +250,5 @@ main (int argc, char **argv)
   g_test_add_func ("/imaging/morph/degenerate", test_degenerate);
   g_test_add_func ("/imaging/morph/errors", test_errors);
   g_test_add_func ("/imaging/morph/fill-holes", test_fill_holes);
-  g_test_add_func ("/imaging/morph/perf", test_perf);
   return g_test_run ();
 }
