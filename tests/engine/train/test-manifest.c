@@ -140,6 +140,7 @@ test_csv_skip (void)
   g_autoptr (GPtrArray) problems = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (MscManifest) m = msc_manifest_load (path, &skip_opts, &problems, &error);
+  g_assert_null (m);
   g_assert_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_EMPTY);   /* every image was bad */
   g_assert_cmpuint (problems->len, ==, 6);
   const char *expect[] = { ":3: circle (-5, 10)", ":4: circle (10, 10) radius 0", ":5: cx 'nan'",
@@ -190,6 +191,7 @@ test_csv_conflict (void)
     "a.png,P1,malignant\n");
   g_autoptr (GError) error = NULL;
   g_autoptr (MscManifest) m = msc_manifest_load (path, NULL, NULL, &error);
+  g_assert_null (m);
   g_assert_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID);
   g_assert_true (strstr (error->message, "dup.csv:4: image"));
   g_assert_true (g_str_has_suffix (error->message, "has another label than on line 2"));
@@ -199,6 +201,7 @@ test_csv_conflict (void)
     "a.png,P1,benign,5,5,2,M\n");
   g_clear_error (&error);
   g_autoptr (MscManifest) m2 = msc_manifest_load (path2, NULL, NULL, &error);
+  g_assert_null (m2);
   g_assert_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID);
   g_assert_true (g_str_has_suffix (error->message, "contra.csv:2: label 'benign' but a lesion is malignant"));
 }
@@ -211,11 +214,13 @@ test_missing (void)
     "image,patient\n" "a.png,P1\n" "gone.png,P1\n" "b.png,P2,\n");
   g_autoptr (GError) error = NULL;
   g_autoptr (MscManifest) m = msc_manifest_load (path, NULL, NULL, &error);
+  g_assert_null (m);
   /* Row 4 has 3 fields: STRICT stops there before the files are opened. */
   g_assert_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID);
   g_autofree char *path2 = write_text (dir, "miss2.csv", "image,patient\n" "a.png,P1\n" "gone.png,P1\n");
   g_clear_error (&error);
   g_autoptr (MscManifest) m2 = msc_manifest_load (path2, NULL, NULL, &error);
+  g_assert_null (m2);
   g_assert_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_MISSING);
   g_assert_true (strstr (error->message, "miss2.csv:3: "));
   g_assert_true (strstr (error->message, "gone.png"));
@@ -388,6 +393,7 @@ test_mias_tiny (void)
     "mdb001,001,R,MLO,G,NORM,,,,\n");                /* 6: NORM beside a finding */
   g_autoptr (GPtrArray) problems = NULL;
   g_autoptr (MscManifest) m2 = msc_manifest_load_mias (bad, dir, &skip_opts, &problems, &error);
+  g_assert_null (m2);
   g_assert_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_EMPTY);
   g_assert_cmpuint (problems->len, ==, 4);
   g_assert_true (g_str_has_suffix (problems->pdata[0], "bad.csv:3: unknown abnormality 'XYZ'"));

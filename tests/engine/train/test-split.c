@@ -63,6 +63,9 @@ test_kfold_tiny (void)
   g_clear_error (&error);
   g_autofree guint *six_folds = msc_split_kfold (m, 6, 1, &error);   /* k = patients: one each */
   g_assert_no_error (error);
+  for (guint i = 0; i < 12; i += 2)
+    for (guint j = i + 2; j < 12; j += 2)
+      g_assert_cmpuint (six_folds[i], !=, six_folds[j]);
 }
 
 static void
