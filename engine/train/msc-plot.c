@@ -208,7 +208,9 @@ series_style (cairo_t *cr, const MscPlotSeries *se, guint index, double s)
     cairo_set_source_rgb (cr, 0.08, 0.08, 0.08);
   else
     cairo_set_source_rgb (cr, rgb[0] / 255.0, rgb[1] / 255.0, rgb[2] / 255.0);
-  cairo_set_line_width (cr, (se->emphasis ? 3.0 : 2.0) * MAX (s, 0.5));
+  /* At least 2 px: a 2-px line always covers the pixel its centre is in,
+   * so a curve point is found at msc_plot_data_to_pixel's pixel. */
+  cairo_set_line_width (cr, MAX (2.0, (se->emphasis ? 3.0 : 2.0) * s));
   double dash[] = { 7 * s, 4 * s };
   cairo_set_dash (cr, dash, se->dashed ? 2 : 0, 0);
   cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
