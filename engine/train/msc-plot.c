@@ -234,7 +234,7 @@ draw_series (cairo_t *cr, const Axes *ax, const MscPlotSeries *series, gsize n_s
         gboolean pen = FALSE;
         for (gsize k = 0; k < se->n; k++)
           {
-            if (isnan (se->x[k]) || isnan (se->y[k]))
+            if (!isfinite (se->x[k]) || !isfinite (se->y[k]))
               {
                 pen = FALSE;
                 continue;
@@ -574,6 +574,7 @@ training_panel (cairo_t *cr, Axes *ax, const char *y_label, const MscPlotSeries 
     {
       if (zero_floor && lo >= 0)
         lo = 0;
+      hi += 0.03 * (hi - lo);   /* headroom: a curve at the top stays off the frame */
       nice_range (&lo, &hi);
       ax->ymin = lo;
       ax->ymax = hi;

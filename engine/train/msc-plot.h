@@ -15,7 +15,7 @@ G_BEGIN_DECLS
  * the curve out of the legend). Series i is drawn in palette colour i
  * (msc_plot_series_rgb) unless emphasis is set: then thick and near-black
  * (for the mean of several folds). dashed draws it dashed (validation vs
- * train). NaN points are skipped (the line breaks there). */
+ * train). NaN and infinite points are skipped (the line breaks there). */
 typedef struct {
   const char *label;
   const double *x;   /* (n) */

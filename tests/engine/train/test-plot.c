@@ -219,10 +219,11 @@ test_training (void)
   for (guint i = 0; i < 30; i++)
     {
       ep[i] = i + 1;
-      tl[i] = 1.2 * exp (-i / 8.0) + 0.05;
-      vl[i] = 1.2 * exp (-i / 10.0) + 0.15 + 0.02 * sin (i);
-      td[i] = 0.9 * (1 - exp (-i / 6.0));
-      vd[i] = 0.7 * (1 - exp (-i / 7.0)) + 0.02 * cos (i);
+      double t = i;
+      tl[i] = 1.2 * exp (-t / 8.0) + 0.05;
+      vl[i] = 1.2 * exp (-t / 10.0) + 0.15 + 0.02 * sin (t);
+      td[i] = 0.9 * (1 - exp (-t / 6.0));
+      vd[i] = 0.7 * (1 - exp (-t / 7.0)) + 0.02 * cos (t);
     }
   const MscPlotSeries loss[2] = { { "Train", ep, tl, 30, FALSE, FALSE },
                                   { "Validation", ep, vl, 30, FALSE, TRUE } };
