@@ -217,8 +217,12 @@ series_style (cairo_t *cr, const MscPlotSeries *se, guint index, double s)
   cairo_set_line_cap (cr, CAIRO_LINE_CAP_BUTT);
 }
 
+/* steps: join points right-then-up (FROC), so the curve shows the step
+ * sensitivity msc_metrics_froc_sensitivity_at reports, not a line between
+ * operating points that no threshold reaches. */
 static void
-draw_series (cairo_t *cr, const Axes *ax, const MscPlotSeries *series, gsize n_series)
+draw_series (cairo_t *cr, const Axes *ax, const MscPlotSeries *series, gsize n_series,
+             gboolean steps)
 {
   cairo_save (cr);
   cairo_rectangle (cr, ax->x0, ax->y0, ax->x1 - ax->x0, ax->y1 - ax->y0);
@@ -240,6 +244,12 @@ draw_series (cairo_t *cr, const Axes *ax, const MscPlotSeries *series, gsize n_s
                 continue;
               }
             double px = ax_px (ax, se->x[k]), py = ax_py (ax, se->y[k]);
+            if (pen && steps)
+              {
+                double cx, cy;
+                cairo_get_current_point (cr, &cx, &cy);
+                cairo_line_to (cr, px, cy);
+              }
             pen ? cairo_line_to (cr, px, py) : cairo_move_to (cr, px, py);
             pen = TRUE;
           }
@@ -485,7 +495,7 @@ plot_unit (PlotKind kind, const char *path, guint width, guint height, const cha
     }
   if (kind == PLOT_FROC)
     draw_froc_marks (cr, &ax, series, n_series);
-  draw_series (cr, &ax, series, n_series);
+  draw_series (cr, &ax, series, n_series, kind == PLOT_FROC);
   draw_frame (cr, &ax);
 
   char **labels = g_new0 (char *, MAX (n_series, 1));
@@ -587,7 +597,7 @@ training_panel (cairo_t *cr, Axes *ax, const char *y_label, const MscPlotSeries 
       cairo_set_source_rgb (cr, 0.5, 0.5, 0.5);
       draw_text (cr, (ax->x0 + ax->x1) / 2, (ax->y0 + ax->y1) / 2, 0.5, 0.5, _("no data"));
     }
-  draw_series (cr, ax, series, n);
+  draw_series (cr, ax, series, n, FALSE);
   draw_frame (cr, ax);
   char **labels = g_new0 (char *, MAX (n, 1));
   for (gsize i = 0; i < n; i++)

@@ -42,8 +42,10 @@ gboolean msc_plot_pr (const char *path, guint width, guint height, const char *t
 
 /* FROC curves: x = false positives per image on a log2 axis from 0.125 to
  * 8, y = lesion sensitivity 0..1, with dotted marks at 0.25, 0.5, 1 and 2
- * FP/image. Points outside 0.125..8 are clipped to the plot area (x = 0 is
- * drawn at the left edge). title NULL: "FROC". */
+ * FP/image and a dot where each series stands at each mark. Curves are
+ * drawn as steps (right, then up), the way msc_metrics_froc_sensitivity_at
+ * reads them. Points beyond 8 are clipped; x <= 0.125 is drawn at the left
+ * edge. title NULL: "FROC". */
 gboolean msc_plot_froc (const char *path, guint width, guint height, const char *title,
                         const MscPlotSeries *series, gsize n_series, GError **error);
 
