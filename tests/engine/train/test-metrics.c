@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 
 #include "msc-metrics.h"
+#include "msc-test-util.h"
 
 #define EPS 1e-12
 
@@ -573,6 +574,52 @@ test_froc_errors (void)
   g_clear_error (&err);
 }
 
+/* Real MIAS circles: a finder that marks every lesion centre in top-down
+ * rows (1023 - y_from_bottom) detects all of them with no false positive;
+ * one that forgets the flip misses most (the convention FROC inputs need). */
+static void
+test_froc_mias (void)
+{
+  g_autofree char *path = msc_test_shared_path ("mias/labels.csv");
+  if (path == NULL)
+    return;
+  g_autoptr (GPtrArray) rows = msc_test_read_csv (path);
+  GStrv head = rows->pdata[0];
+  guint cx = msc_test_csv_column (head, "x"), cy = msc_test_csv_column (head, "y_from_bottom");
+  guint cr = msc_test_csv_column (head, "radius");
+  g_autoptr (GArray) les = g_array_new (FALSE, FALSE, sizeof (MscLesion));
+  g_autoptr (GArray) good = g_array_new (FALSE, FALSE, sizeof (MscFinding));
+  g_autoptr (GArray) flip = g_array_new (FALSE, FALSE, sizeof (MscFinding));
+  for (guint i = 1; i < rows->len; i++)
+    {
+      GStrv r = rows->pdata[i];
+      if (*r[cx] == '\0' || *r[cy] == '\0' || *r[cr] == '\0')
+        continue;
+      double x = g_ascii_strtod (r[cx], NULL), y = g_ascii_strtod (r[cy], NULL);
+      MscLesion l = { x, 1023 - y, g_ascii_strtod (r[cr], NULL), NULL };
+      MscFinding f = { 1, x, 1023 - y }, g = { 1, x, y };
+      g_array_append_val (les, l);
+      g_array_append_val (good, f);
+      g_array_append_val (flip, g);
+    }
+  g_assert_cmpuint (les->len, >, 50);
+  /* One image per finding row (a second lesion of one image would catch
+   * findings meant for the first). */
+  g_autofree MscFrocImage *im = g_new (MscFrocImage, les->len);
+  for (guint i = 0; i < les->len; i++)
+    im[i] = (MscFrocImage) { &g_array_index (good, MscFinding, i), 1,
+                             &g_array_index (les, MscLesion, i), 1 };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MscFroc) ok = msc_metrics_froc (im, les->len, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (msc_metrics_froc_sensitivity_at (ok, 0), ==, 1);
+  for (guint i = 0; i < les->len; i++)
+    im[i].findings = &g_array_index (flip, MscFinding, i);
+  g_autoptr (MscFroc) bad = msc_metrics_froc (im, les->len, &error);
+  g_assert_no_error (error);
+  g_assert_cmpfloat (msc_metrics_froc_sensitivity_at (bad, 1e9), <, 0.5);
+}
+
 /* ---- Fold summary ------------------------------------------------------ */
 
 static void
@@ -684,6 +731,7 @@ main (int argc, char **argv)
   g_test_add_func ("/train/metrics/froc/fixture", test_froc_fixture);
   g_test_add_func ("/train/metrics/froc/mask-and-ties", test_froc_mask_and_ties);
   g_test_add_func ("/train/metrics/froc/errors", test_froc_errors);
+  g_test_add_func ("/train/metrics/froc/mias", test_froc_mias);
   g_test_add_func ("/train/metrics/summary", test_summarize);
   return g_test_run ();
 }
