@@ -2,7 +2,7 @@
  * written at the requested size, not blank, curves at the pixels
  * msc_plot_data_to_pixel promises, atomic writes and path errors.
  * With MSC_PLOT_KEEP=DIR set, the plots are also left in DIR to look at.
- * Under ASan, lsan-fontconfig.supp silences fontconfig's one-time config.
+ * Under ASan, tests/lsan.supp (on main) silences fontconfig's one-time config.
  */
 #include <math.h>
 #include <cairo.h>
