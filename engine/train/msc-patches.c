@@ -236,7 +236,8 @@ crop (const Sampler *s, gint ox, gint oy, GError **error)
   patch->image = msc_plane_new (f, P, P, error);
   if (patch->image == NULL)
     return NULL;
-  msc_plane_set_bits (patch->image, msc_plane_get_bits (s->image));
+  if (f != MSC_PLANE_F32)
+    msc_plane_set_bits (patch->image, msc_plane_get_bits (s->image));
   patch->mask = msc_plane_new (MSC_PLANE_U8, P, P, error);
   if (patch->mask == NULL)
     return NULL;
