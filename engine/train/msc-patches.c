@@ -24,6 +24,9 @@ typedef struct {
   const MscPlane *image, *breast, *lesion_mask;
   guint w, h;
   GArray *lesions;              /* Lesion */
+  guint n_circles;              /* lesions[0..n_circles) are circles given by the caller;
+                                 * the rest stand for lesion_mask components, whose pixels
+                                 * (not their equal-area disks) are the lesion */
   guint64 *row_start;           /* breast pixels before row y (h + 1 entries) */
 } Sampler;
 
@@ -50,7 +53,7 @@ msc_patches_params_init (MscPatchParams *params)
 static gboolean
 invalid (GError **error, const char *message)
 {
-  g_set_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID, "patches: %s", message);
+  g_set_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID, _("patches: %s"), message);
   return FALSE;
 }
 
@@ -111,6 +114,7 @@ collect_lesions (Sampler *s, const MscLesionCircle *circles, guint n_circles, GE
       Lesion l = { c->x, c->y, c->radius, c->class_id };
       g_array_append_val (s->lesions, l);
     }
+  s->n_circles = n_circles;
   if (n_circles > 0 || s->lesion_mask == NULL)
     return TRUE;
   GError *inner = NULL;
@@ -183,7 +187,7 @@ in_lesion (const Sampler *s, gint x, gint y)
 {
   if (s->lesion_mask && msc_plane_peek_u8 (s->lesion_mask)[(gsize) y * s->w + (guint) x] != 0)
     return TRUE;
-  for (guint i = 0; i < s->lesions->len; i++)
+  for (guint i = 0; i < s->n_circles; i++)
     {
       const Lesion *l = &g_array_index (s->lesions, Lesion, i);
       double dx = x - l->x, dy = y - l->y;
@@ -205,7 +209,7 @@ overlaps (const Sampler *s, gint ox, gint oy)
   gint x1 = MIN (ox + (gint) P, (gint) s->w), y1 = MIN (oy + (gint) P, (gint) s->h);
   if (s->p->max_overlap == 0)
     {
-      for (guint i = 0; i < s->lesions->len; i++)
+      for (guint i = 0; i < s->n_circles; i++)
         {
           const Lesion *l = &g_array_index (s->lesions, Lesion, i);
           double dx = l->x - CLAMP (l->x, ox, ox + (double) P - 1);
@@ -353,7 +357,7 @@ msc_patches_sample (const MscPatchParams *params, const MscPlane *image, const M
       || !check_mask (lesion_mask, image, _("lesion mask"), error))
     return NULL;
   Sampler s = { params, image, breast_mask, lesion_mask, msc_plane_get_width (image),
-                msc_plane_get_height (image), g_array_new (FALSE, FALSE, sizeof (Lesion)), NULL };
+                msc_plane_get_height (image), g_array_new (FALSE, FALSE, sizeof (Lesion)), 0, NULL };
   GPtrArray *out = NULL;
   if (collect_lesions (&s, circles, n_circles, error))
     out = sample_all (&s, rng, error);
