@@ -438,6 +438,7 @@ test_speed (void)
   for (guint i = 0; i < runs; i++)
     {
       g_autoptr (GPtrArray) out = sample_ok (&p, img, breast->mask, &c, 1, NULL, &rng);
+      g_assert_cmpuint (out->len, ==, 64);
     }
   double ms = (g_get_monotonic_time () - t0) / 1000.0 / runs;
   g_test_message ("64 patches 128x128 from 1024x1024 F32: %.2f ms", ms);
