@@ -272,9 +272,15 @@ lesion_patch (const Sampler *s, MscRng *rng, GError **error)
   guint P = s->p->patch_size;
   guint i = (guint) msc_rng_below (rng, s->lesions->len);
   const Lesion *l = &g_array_index (s->lesions, Lesion, i);
-  /* |offset| <= P/2 - 1 keeps the lesion centre inside the patch after
-   * rounding the patch centre to a pixel (at most half a pixel more). */
-  double reach = s->p->jitter * MIN (l->radius, MAX (P / 2.0 - 1, 0));
+  /* Per axis: a lesion that fits (radius <= P/2 - 1) may move by up to
+   * P/2 - 1 - radius and stays whole inside the patch; a larger one by up
+   * to radius - P/2 (the patch spans P/2 before its centre pixel), so the
+   * patch stays inside the lesion's box; capped at P/2 - 1 so the lesion
+   * centre is always inside. Rounding the patch centre to a pixel adds at
+   * most half a pixel to each. */
+  double half = MAX (P / 2.0 - 1, 0);
+  double room = l->radius <= half ? half - l->radius : MIN (MAX (l->radius - P / 2.0, 0), half);
+  double reach = s->p->jitter * room;
   double cx = l->x + (2 * msc_rng_uniform_double (rng) - 1) * reach;
   double cy = l->y + (2 * msc_rng_uniform_double (rng) - 1) * reach;
   gint ox = (gint) floor (cx + 0.5) - (gint) (P / 2), oy = (gint) floor (cy + 0.5) - (gint) (P / 2);

@@ -22,7 +22,10 @@ typedef struct {
   guint patch_size;                  /* P, 1..4096 */
   guint n_patches;                   /* N, >= 1 */
   double lesion_share;               /* expected share of lesion patches, 0..1 */
-  double jitter;                     /* centre offset up to jitter * min (radius, P/2 - 1), 0..1 */
+  double jitter;                     /* 0..1: share of the room a lesion patch's centre may move
+                                      * (per axis): a lesion that fits (radius <= P/2 - 1) stays
+                                      * whole in the patch, a larger one covers the patch; the
+                                      * lesion centre is always inside */
   double max_overlap;                /* background: largest share of lesion pixels, 0 = none */
   guint max_tries;                   /* background placements tried per patch before EMPTY */
   guint mask_class_id;               /* class of lesions found only in lesion_mask */

@@ -79,6 +79,24 @@ check_patches (GPtrArray *patches, const MscPatchParams *p, const MscPlane *imag
               g_assert_cmpfloat (l->x, <=, patch->x + (gint) P - 1);
               g_assert_cmpfloat (l->y, >=, patch->y);
               g_assert_cmpfloat (l->y, <=, patch->y + (gint) P - 1);
+              /* Whole lesion inside the patch when it fits (P/2 - 1 >= r), the
+               * patch inside the lesion's box otherwise (half a pixel of rounding). */
+              double half = P / 2.0 - 1, x0 = patch->x, x1 = patch->x + (double) P - 1;
+              double y0 = patch->y, y1 = patch->y + (double) P - 1;
+              if (l->radius <= half)
+                {
+                  g_assert_cmpfloat (l->x - l->radius, >=, x0 - 0.5);
+                  g_assert_cmpfloat (l->x + l->radius, <=, x1 + 0.5);
+                  g_assert_cmpfloat (l->y - l->radius, >=, y0 - 0.5);
+                  g_assert_cmpfloat (l->y + l->radius, <=, y1 + 0.5);
+                }
+              else
+                {
+                  g_assert_cmpfloat (l->x - l->radius, <=, x0 + 0.5);
+                  g_assert_cmpfloat (l->x + l->radius, >=, x1 - 0.5);
+                  g_assert_cmpfloat (l->y - l->radius, <=, y0 + 0.5);
+                  g_assert_cmpfloat (l->y + l->radius, >=, y1 - 0.5);
+                }
               g_assert_cmpuint (msc_plane_peek_u8 (patch->mask)[(gsize) (lround (l->y) - patch->y) * P
                                                                 + (gsize) (lround (l->x) - patch->x)], ==, 255);
             }
@@ -150,13 +168,22 @@ test_synthetic (void)
   msc_rng_init (&rng, 11);
   g_autoptr (GPtrArray) many = sample_ok (&p, img, breast, c, 2, NULL, &rng);
   g_assert_cmpuint (check_patches (many, &p, img, breast, c, 2, NULL), ==, 370);
-  /* Both lesions are used, about equally (Binomial(370, 0.5), sd 9.6). */
+  /* Both lesions are used, about equally (Binomial(370, 0.5), sd 9.6), and
+   * the jitter uses its room: lesion 0 (r 10, P 32) may move 15 - 10 = 5
+   * pixels per axis, so offsets of the centre pixel reach 4 and never 6. */
   guint on_first = 0;
+  double widest = 0;
   for (guint k = 0; k < many->len; k++)
     {
       const MscPatch *patch = g_ptr_array_index (many, k);
-      on_first += patch->kind == MSC_PATCH_LESION && patch->lesion == 0;
+      if (patch->kind != MSC_PATCH_LESION || patch->lesion != 0)
+        continue;
+      on_first++;
+      widest = MAX (widest, fabs (patch->x + 16 - c[0].x));
+      widest = MAX (widest, fabs (patch->y + 16 - c[0].y));
     }
+  g_assert_cmpfloat (widest, >=, 4);
+  g_assert_cmpfloat (widest, <=, 5.5);
   g_assert_cmpuint (on_first, >, 185 - 50);
   g_assert_cmpuint (on_first, <, 185 + 50);
 
@@ -272,9 +299,9 @@ test_lesion_mask (void)
       if (patch->kind != MSC_PATCH_LESION)
         continue;
       g_assert_cmpuint (patch->class_id, ==, 7);
-      /* jitter 0.5 * 5.64 = 2.82: the centre pixel is within 3.32 of 44.5. */
-      g_assert_cmpfloat (fabs (patch->x + 8 - 44.5), <=, 3.33);
-      g_assert_cmpfloat (fabs (patch->y + 8 - 64.5), <=, 3.33);
+      /* P 16: jitter 0.5 * (7 - 5.64) = 0.68, plus half a pixel of rounding. */
+      g_assert_cmpfloat (fabs (patch->x + 8 - 44.5), <=, 1.19);
+      g_assert_cmpfloat (fabs (patch->y + 8 - 64.5), <=, 1.19);
     }
   /* A tolerated overlap: background patches hold at most 10% lesion. */
   p.max_overlap = 0.1;
