@@ -252,6 +252,17 @@ test_intensity_by_hand (void)
   g_autoptr (MscPlane) ug = apply (&a, u, 2, 1, NULL);
   g_assert_cmpuint (msc_plane_peek_u8 (ug)[1], ==, 16);
 
+  /* F32 gamma 2 keeps the sign: 0.25 -> 0.0625, -0.5 -> -0.25; then scale
+   * 2 and shift 0.5: 0.625 and 0. */
+  g_autoptr (MscPlane) fg = msc_plane_new (MSC_PLANE_F32, 2, 1, NULL);
+  msc_plane_f32 (fg)[0] = 0.25f;
+  msc_plane_f32 (fg)[1] = -0.5f;
+  a.scale = 2;
+  a.shift = 0.5;
+  g_autoptr (MscPlane) fgo = apply (&a, fg, 2, 1, NULL);
+  g_assert_cmpfloat_with_epsilon (msc_plane_peek_f32 (fgo)[0], 0.625, 1e-6);
+  g_assert_cmpfloat_with_epsilon (msc_plane_peek_f32 (fgo)[1], 0.0, 1e-6);
+
   g_autoptr (MscPlane) w = msc_plane_new (MSC_PLANE_U16, 2, 1, NULL);
   msc_plane_set_bits (w, 12);
   msc_plane_u16 (w)[0] = 1000;
