@@ -8,6 +8,7 @@
 
 #include "msc-components.h"
 #include "msc-filter.h"
+#include "msc-i18n.h"
 #include "msc-imaging-error.h"
 #include "msc-morph.h"
 #include "msc-threshold.h"
@@ -66,7 +67,7 @@ background_threshold (const MscPlane *med, guint *threshold, GError **error)
   if (lo == hi)
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_NOT_FOUND,
-                   "breast: the image is uniform (every pixel is %u)", lo);
+                   _("breast: the image is uniform (every pixel is %u)"), lo);
       return FALSE;
     }
   guint bg = lo;
@@ -149,14 +150,14 @@ msc_breast_segment (const MscPlane *src, MscThreadPool *pool, GError **error)
   if (msc_plane_get_format (src) == MSC_PLANE_F32)
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_FORMAT,
-                   "breast: F32 planes are not taken (U8 or U16 mammograms)");
+                   _("breast: F32 planes are not taken (U8 or U16 mammograms)"));
       return NULL;
     }
   /* Below 5 x 5 pixels there is no median window and no breast to find. */
   if (msc_plane_get_width (src) < 5 || msc_plane_get_height (src) < 5)
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_NOT_FOUND,
-                   "breast: a %ux%u image is too small to hold a breast",
+                   _("breast: a %ux%u image is too small to hold a breast"),
                    msc_plane_get_width (src), msc_plane_get_height (src));
       return NULL;
     }
@@ -175,7 +176,7 @@ msc_breast_segment (const MscPlane *src, MscThreadPool *pool, GError **error)
   if (!msc_geometry_mask_bbox (self->mask, 0, &self->x, &self->y, &self->width, &self->height))
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_NOT_FOUND,
-                   "breast: nothing above the background threshold %u", threshold);
+                   _("breast: nothing above the background threshold %u"), threshold);
       return NULL;
     }
   self->chest_wall_left = chest_wall_left (self->mask);
@@ -192,7 +193,7 @@ check_same_size (const char *step, const MscPlane *src, const MscBreast *breast,
       msc_plane_get_height (src) == msc_plane_get_height (breast->mask))
     return TRUE;
   g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_INVALID,
-               "%s: image is %ux%u but the breast mask is %ux%u", step,
+               _("%s: image is %ux%u but the breast mask is %ux%u"), step,
                msc_plane_get_width (src), msc_plane_get_height (src),
                msc_plane_get_width (breast->mask), msc_plane_get_height (breast->mask));
   return FALSE;

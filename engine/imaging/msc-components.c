@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "msc-i18n.h"
 #include "msc-imaging-error.h"
 
 typedef struct {
@@ -92,13 +93,13 @@ check_mask (const MscPlane *mask, guint connectivity, GError **error)
   if (msc_plane_get_format (mask) != MSC_PLANE_U8)
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_FORMAT,
-                   "components: the mask must be an 8-bit plane");
+                   _("components: the mask must be an 8-bit plane"));
       return FALSE;
     }
   if (connectivity != 4 && connectivity != 8)
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_INVALID,
-                   "components: connectivity %u is not 4 or 8", connectivity);
+                   _("components: connectivity %u is not 4 or 8"), connectivity);
       return FALSE;
     }
   return TRUE;
@@ -248,7 +249,7 @@ msc_labels_mask (const MscLabels *self, guint label, GError **error)
   if (label < 1 || label > self->n)
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_INVALID,
-                   "components: label %u is not in 1..%u", label, self->n);
+                   _("components: label %u is not in 1..%u"), label, self->n);
       return NULL;
     }
   g_autoptr (MscPlane) out = msc_plane_new (MSC_PLANE_U8, self->width, self->height, error);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "msc-i18n.h"
 #include "msc-imaging-error.h"
 
 /* ---- marching squares ---------------------------------------------------- */
@@ -174,12 +175,12 @@ msc_contour_trace (const MscPlane *map, double threshold, GError **error)
 {
   if (map == NULL)
     {
-      g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_INVALID, "contour: no map");
+      g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_INVALID, _("contour: no map"));
       return NULL;
     }
   if (isnan (threshold))
     {
-      g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_INVALID, "contour: threshold is NaN");
+      g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_INVALID, _("contour: threshold is NaN"));
       return NULL;
     }
   Tracer t = { map, msc_plane_get_width (map), msc_plane_get_height (map), threshold,

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "msc-i18n.h"
 #include "msc-imaging-error.h"
 
 /* tan(22.5 deg) in 15-bit fixed point, as OpenCV's non-maximum suppression. */
@@ -92,13 +93,13 @@ canny_check (const MscPlane *src, double low, double high, GError **error)
   if (msc_plane_get_format (src) != MSC_PLANE_U8)
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_FORMAT,
-                   "canny: only 8-bit images are supported");
+                   _("canny: only 8-bit images are supported"));
       return FALSE;
     }
   if (!isfinite (low) || !isfinite (high) || low < 0 || low > high)
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_INVALID,
-                   "canny: thresholds low %g, high %g are not 0 <= low <= high", low, high);
+                   _("canny: thresholds low %g, high %g are not 0 <= low <= high"), low, high);
       return FALSE;
     }
   return TRUE;
@@ -190,13 +191,13 @@ hough_check (const MscPlane *edges, double rho_step, double theta_step,
   if (msc_plane_get_format (edges) != MSC_PLANE_U8)
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_FORMAT,
-                   "hough: the edge map must be an 8-bit plane");
+                   _("hough: the edge map must be an 8-bit plane"));
       return FALSE;
     }
   if (!(rho_step >= 0.01) || !(theta_step > 1e-6) || !isfinite (rho_step) || !isfinite (theta_step))
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_INVALID,
-                   "hough: steps rho %g, theta %g must be >= 0.01 pixel and > 1e-6 radian",
+                   _("hough: steps rho %g, theta %g must be >= 0.01 pixel and > 1e-6 radian"),
                    rho_step, theta_step);
       return FALSE;
     }
@@ -204,7 +205,7 @@ hough_check (const MscPlane *edges, double rho_step, double theta_step,
       (theta_max - theta_min) / theta_step > 1e6)
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_INVALID,
-                   "hough: theta range [%g, %g) is empty or too finely divided", theta_min, theta_max);
+                   _("hough: theta range [%g, %g) is empty or too finely divided"), theta_min, theta_max);
       return FALSE;
     }
   return TRUE;
@@ -272,7 +273,7 @@ msc_edge_hough_lines (const MscPlane *edges, double rho_step, double theta_step,
   if ((guint64) (n_theta + 2) * (n_rho + 2) > (G_GUINT64_CONSTANT (1) << 28))
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_TOO_LARGE,
-                   "hough: accumulator of %u angles x %u distances is too large", n_theta, n_rho);
+                   _("hough: accumulator of %u angles x %u distances is too large"), n_theta, n_rho);
       return NULL;
     }
   g_autofree guint32 *acc = hough_accumulate (edges, rho_step, theta_step, theta_min, n_theta, n_rho);

@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "msc-i18n.h"
 #include "msc-imaging-error.h"
 
 /* OpenCV's definition, which we follow to the bit:
@@ -291,7 +292,7 @@ clahe_check (const MscPlane *src, guint tiles_x, guint tiles_y, GError **error)
   if (f != MSC_PLANE_U8 && f != MSC_PLANE_U16)
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_FORMAT,
-                   "clahe: pixel format F32 is not U8 or U16");
+                   _("clahe: pixel format F32 is not U8 or U16"));
       return FALSE;
     }
   /* The grid is bounded so LUT memory (tiles x up to 65536 entries) and
@@ -299,7 +300,7 @@ clahe_check (const MscPlane *src, guint tiles_x, guint tiles_y, GError **error)
   if (tiles_x < 1 || tiles_y < 1 || tiles_x > 256 || tiles_y > 256)
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_INVALID,
-                   "clahe: tile grid %u x %u is not within 1..256 x 1..256", tiles_x, tiles_y);
+                   _("clahe: tile grid %u x %u is not within 1..256 x 1..256"), tiles_x, tiles_y);
       return FALSE;
     }
   return TRUE;
@@ -378,7 +379,7 @@ msc_enhance_clahe (const MscPlane *src, double clip_limit, guint tiles_x, guint 
   if (luts == NULL)
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_TOO_LARGE,
-                   "clahe: %u x %u tiles over %u values need %" G_GSIZE_FORMAT " MiB of tables",
+                   _("clahe: %u x %u tiles over %u values need %" G_GSIZE_FORMAT " MiB of tables"),
                    tiles_x, tiles_y, c.range, lut_bytes >> 20);
       return NULL;
     }

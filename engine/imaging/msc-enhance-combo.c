@@ -6,6 +6,7 @@
 #include "msc-enhance.h"
 
 #include "msc-filter.h"
+#include "msc-i18n.h"
 #include "msc-imaging-error.h"
 #include "msc-morph.h"
 
@@ -22,7 +23,7 @@ combo_check (const char *step, const MscPlane *src, const MscPlane *mask, GError
   if (f != MSC_PLANE_U8 && f != MSC_PLANE_U16)
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_FORMAT,
-                   "%s: pixel format F32 is not U8 or U16", step);
+                   _("%s: pixel format F32 is not U8 or U16"), step);
       return FALSE;
     }
   /* The mask is checked here, before the filtering work, not only in
@@ -32,7 +33,7 @@ combo_check (const char *step, const MscPlane *src, const MscPlane *mask, GError
                        msc_plane_get_height (mask) != msc_plane_get_height (src)))
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_INVALID,
-                   "%s: mask is not a U8 plane of %u x %u", step,
+                   _("%s: mask is not a U8 plane of %u x %u"), step,
                    msc_plane_get_width (src), msc_plane_get_height (src));
       return FALSE;
     }

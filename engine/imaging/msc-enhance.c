@@ -8,6 +8,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "msc-i18n.h"
 #include "msc-imaging-error.h"
 
 static gboolean
@@ -18,14 +19,14 @@ check_mask (const char *step, const MscPlane *src, const MscPlane *mask, GError 
   if (msc_plane_get_format (mask) != MSC_PLANE_U8)
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_FORMAT,
-                   "%s: mask is not a U8 plane", step);
+                   _("%s: mask is not a U8 plane"), step);
       return FALSE;
     }
   if (msc_plane_get_width (mask) != msc_plane_get_width (src) ||
       msc_plane_get_height (mask) != msc_plane_get_height (src))
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_INVALID,
-                   "%s: mask is %u x %u, image is %u x %u", step,
+                   _("%s: mask is %u x %u, image is %u x %u"), step,
                    msc_plane_get_width (mask), msc_plane_get_height (mask),
                    msc_plane_get_width (src), msc_plane_get_height (src));
       return FALSE;
@@ -92,13 +93,13 @@ check_stretch (const MscPlane *src, const MscPlane *mask, double low, double hig
   if (f != MSC_PLANE_U8 && f != MSC_PLANE_U16)
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_FORMAT,
-                   "stretch: pixel format F32 is not U8 or U16");
+                   _("stretch: pixel format F32 is not U8 or U16"));
       return FALSE;
     }
   if (!(low >= 0 && low < high && high <= 100))
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_INVALID,
-                   "stretch: percentiles %g and %g are not 0 <= low < high <= 100", low, high);
+                   _("stretch: percentiles %g and %g are not 0 <= low < high <= 100"), low, high);
       return FALSE;
     }
   return check_mask ("stretch", src, mask, error);
@@ -138,7 +139,7 @@ msc_enhance_stretch (const MscPlane *src, const MscPlane *mask, double low_perce
   if (count == 0)
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_INVALID,
-                   "stretch: the mask selects no pixels");
+                   _("stretch: the mask selects no pixels"));
       return NULL;
     }
   guint lo = percentile (hist, bins, count, low_percent / 100, TRUE);
@@ -210,7 +211,7 @@ normalize_integer (const MscPlane *src, const MscPlane *mask, float *d, GError *
   if (count == 0)
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_INVALID,
-                   "normalize: the mask selects no pixels");
+                   _("normalize: the mask selects no pixels"));
       return FALSE;
     }
   double sum = 0, ss = 0;
@@ -262,7 +263,7 @@ msc_enhance_normalize (const MscPlane *src, const MscPlane *mask, GError **error
   if (mean_std (src, mask, &mean, &std) == 0)
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_INVALID,
-                   "normalize: the mask selects no pixels with a finite value");
+                   _("normalize: the mask selects no pixels with a finite value"));
       return NULL;
     }
   /* std 0 (flat selection) or not finite (F32 extremes): everything 0

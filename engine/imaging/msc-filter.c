@@ -9,6 +9,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "msc-i18n.h"
 #include "msc-imaging-error.h"
 #include "msc-median-network-private.h"
 #include "msc-plane-private.h"
@@ -28,14 +29,14 @@ check_src (const MscPlane *src, const char *step, gboolean allow_f32, GError **e
 {
   if (src == NULL)
     {
-      g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_INVALID, "%s: no input plane", step);
+      g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_INVALID, _("%s: no input plane"), step);
       return FALSE;
     }
   MscPlaneFormat f = msc_plane_get_format (src);
   if (f == MSC_PLANE_F32 && !allow_f32)
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_FORMAT,
-                   "%s: F32 planes are not supported (U8 or U16 only)", step);
+                   _("%s: F32 planes are not supported (U8 or U16 only)"), step);
       return FALSE;
     }
   return TRUE;
@@ -231,7 +232,7 @@ msc_filter_median (const MscPlane *src, guint ksize, MscThreadPool *pool, GError
   if (ksize != 3 && ksize != 5)
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_INVALID,
-                   "median: kernel size %u is not 3 or 5", ksize);
+                   _("median: kernel size %u is not 3 or 5"), ksize);
       return NULL;
     }
   /* every pixel is written: no need to zero or copy */
@@ -507,7 +508,7 @@ msc_filter_gaussian (const MscPlane *src, double sigma, guint ksize, MscThreadPo
   if (!(sigma > 0) || !isfinite (sigma) || sigma > 1e4)
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_INVALID,
-                   "gaussian: sigma %g is not in (0, 10000]", sigma);
+                   _("gaussian: sigma %g is not in (0, 10000]"), sigma);
       return NULL;
     }
   if (ksize == 0)   /* cv2.GaussianBlur: cvRound (sigma * (8U ? 3 : 4) * 2 + 1) | 1 */
@@ -515,7 +516,7 @@ msc_filter_gaussian (const MscPlane *src, double sigma, guint ksize, MscThreadPo
   if (ksize % 2 == 0 || ksize > 2 * 65536 + 1)
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_INVALID,
-                   "gaussian: kernel size %u is not odd and at most 131073", ksize);
+                   _("gaussian: kernel size %u is not odd and at most 131073"), ksize);
       return NULL;
     }
   guint r = ksize / 2, w = msc_plane_get_width (src), h = msc_plane_get_height (src);
@@ -539,7 +540,7 @@ msc_filter_gaussian (const MscPlane *src, double sigma, guint ksize, MscThreadPo
   if (tmp == NULL)
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_TOO_LARGE,
-                   "gaussian: no memory for a %ux%u intermediate", w, h);
+                   _("gaussian: no memory for a %ux%u intermediate"), w, h);
       return NULL;
     }
   GaussJob job = { src, dst, tmp, r, n_bands (pool, h), 0, xmap, kf, ki, ki16 };
@@ -557,7 +558,7 @@ msc_filter_unsharp (const MscPlane *src, double sigma, double amount, MscThreadP
   if (!isfinite (amount) || amount < 0 || amount > 100)
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_INVALID,
-                   "unsharp: amount %g is not in [0, 100]", amount);
+                   _("unsharp: amount %g is not in [0, 100]"), amount);
       return NULL;
     }
   /* The blur is rounded to the source format first, as

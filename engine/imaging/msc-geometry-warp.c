@@ -5,6 +5,7 @@
  */
 #include "msc-geometry.h"
 #include "msc-geometry-private.h"
+#include "msc-i18n.h"
 
 #include <math.h>
 
@@ -186,19 +187,19 @@ msc_geometry_warp (const MscPlane *src, const MscAffine *src_to_dst, guint width
   if (!msc_geometry_check_src (src, "warp", error))
     return NULL;
   if (src_to_dst == NULL)
-    return msc_geometry_fail (error, MSC_IMAGING_ERROR_INVALID, "warp: no transform");
+    return msc_geometry_fail (error, MSC_IMAGING_ERROR_INVALID, _("warp: no transform"));
   if (width == 0 || height == 0)
-    return msc_geometry_fail (error, MSC_IMAGING_ERROR_INVALID, "warp: target size %u x %u is empty", width, height);
+    return msc_geometry_fail (error, MSC_IMAGING_ERROR_INVALID, _("warp: target size %u x %u is empty"), width, height);
   if (interp != MSC_INTERP_NEAREST && interp != MSC_INTERP_LINEAR && interp != MSC_INTERP_CUBIC)
-    return msc_geometry_fail (error, MSC_IMAGING_ERROR_INVALID, "warp: interpolation %d is not NEAREST, LINEAR or CUBIC", interp);
+    return msc_geometry_fail (error, MSC_IMAGING_ERROR_INVALID, _("warp: interpolation %d is not NEAREST, LINEAR or CUBIC"), interp);
   Warp w = { src, NULL, { { 0 } }, interp, NULL, NULL };
   if (!msc_affine_invert (src_to_dst, &w.inv))
-    return msc_geometry_fail (error, MSC_IMAGING_ERROR_INVALID, "warp: the transform is singular or not finite");
+    return msc_geometry_fail (error, MSC_IMAGING_ERROR_INVALID, _("warp: the transform is singular or not finite"));
   /* Source positions beyond +-2^20 pixels cannot be inside any image;
    * refusing them keeps the fixed-point arithmetic in range. */
   for (guint i = 0; i < 6; i++)
     if (fabs (w.inv.m[i]) > 1048576.0)
-      return msc_geometry_fail (error, MSC_IMAGING_ERROR_INVALID, "warp: the transform's inverse is out of range");
+      return msc_geometry_fail (error, MSC_IMAGING_ERROR_INVALID, _("warp: the transform's inverse is out of range"));
   g_autoptr (MscPlane) dst = msc_geometry_new_like (src, width, height, "warp", error);
   if (dst == NULL)
     return NULL;
@@ -223,7 +224,7 @@ msc_geometry_rotate (const MscPlane *src, double degrees, MscInterp interp, MscA
   if (!msc_geometry_check_src (src, "rotate", error))
     return NULL;
   if (!isfinite (degrees))
-    return msc_geometry_fail (error, MSC_IMAGING_ERROR_INVALID, "rotate: angle %g is not finite", degrees);
+    return msc_geometry_fail (error, MSC_IMAGING_ERROR_INVALID, _("rotate: angle %g is not finite"), degrees);
   guint w = msc_plane_get_width (src), h = msc_plane_get_height (src);
   double cx = (w - 1) / 2.0, cy = (h - 1) / 2.0;
   /* cv2.getRotationMatrix2D (centre, degrees, 1) */

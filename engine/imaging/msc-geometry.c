@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "msc-i18n.h"
 #include "msc-imaging-error.h"
 
 /* OpenCV's INTER_RESIZE_COEF_BITS: U8 resize weights are 11-bit integers. */
@@ -95,13 +96,13 @@ msc_geometry_check_src (const MscPlane *src, const char *step, GError **error)
 {
   if (src == NULL)
     {
-      msc_geometry_fail (error, MSC_IMAGING_ERROR_INVALID, "%s: no source image", step);
+      msc_geometry_fail (error, MSC_IMAGING_ERROR_INVALID, _("%s: no source image"), step);
       return FALSE;
     }
   MscPlaneFormat f = msc_plane_get_format (src);
   if (f != MSC_PLANE_U8 && f != MSC_PLANE_U16 && f != MSC_PLANE_F32)
     {
-      msc_geometry_fail (error, MSC_IMAGING_ERROR_FORMAT, "%s: pixel format %d is not U8, U16 or F32", step, f);
+      msc_geometry_fail (error, MSC_IMAGING_ERROR_FORMAT, _("%s: pixel format %d is not U8, U16 or F32"), step, f);
       return FALSE;
     }
   return TRUE;
@@ -113,7 +114,7 @@ msc_geometry_new_like (const MscPlane *src, guint width, guint height, const cha
   g_autoptr (GError) local = NULL;
   MscPlane *p = msc_plane_new (msc_plane_get_format (src), width, height, &local);
   if (p == NULL)
-    return msc_geometry_fail (error, local->code, "%s: %s", step, local->message);
+    return msc_geometry_fail (error, local->code, _("%s: %s"), step, local->message);
   if (msc_plane_get_format (src) != MSC_PLANE_F32)
     msc_plane_set_bits (p, msc_plane_get_bits (src));
   return p;
@@ -787,15 +788,15 @@ msc_geometry_resize (const MscPlane *src, guint width, guint height, MscInterp i
   if (!msc_geometry_check_src (src, "resize", error))
     return NULL;
   if (width == 0 || height == 0)
-    return msc_geometry_fail (error, MSC_IMAGING_ERROR_INVALID, "resize: target size %u x %u is empty", width, height);
+    return msc_geometry_fail (error, MSC_IMAGING_ERROR_INVALID, _("resize: target size %u x %u is empty"), width, height);
   if ((guint) interp > MSC_INTERP_AREA)
-    return msc_geometry_fail (error, MSC_IMAGING_ERROR_INVALID, "resize: interpolation %d is unknown", interp);
+    return msc_geometry_fail (error, MSC_IMAGING_ERROR_INVALID, _("resize: interpolation %d is unknown"), interp);
 
   /* Every path below writes every pixel: no need to zero 27 MB first. */
   g_autoptr (GError) local = NULL;
   g_autoptr (MscPlane) dst = msc_plane_new_uninitialised (msc_plane_get_format (src), width, height, &local);
   if (dst == NULL)
-    return msc_geometry_fail (error, local->code, "resize: %s", local->message);
+    return msc_geometry_fail (error, local->code, _("resize: %s"), local->message);
   if (msc_plane_get_format (src) != MSC_PLANE_F32)
     msc_plane_set_bits (dst, msc_plane_get_bits (src));
   guint sw = msc_plane_get_width (src), sh = msc_plane_get_height (src);
@@ -855,15 +856,15 @@ msc_geometry_resample (const MscPlane *src, double row_mm, double col_mm, double
   if (!(row_mm > 0) || !(col_mm > 0) || !(target_mm > 0) || !isfinite (row_mm) ||
       !isfinite (col_mm) || !isfinite (target_mm))
     return msc_geometry_fail (error, MSC_IMAGING_ERROR_INVALID,
-                 "resample: pixel spacing %g x %g mm to %g mm is not positive and finite",
+                 _("resample: pixel spacing %g x %g mm to %g mm is not positive and finite"),
                  row_mm, col_mm, target_mm);
   if (up_interp != MSC_INTERP_LINEAR && up_interp != MSC_INTERP_CUBIC)
     return msc_geometry_fail (error, MSC_IMAGING_ERROR_INVALID,
-                 "resample: enlarging interpolation %d is not LINEAR or CUBIC", up_interp);
+                 _("resample: enlarging interpolation %d is not LINEAR or CUBIC"), up_interp);
   guint sw = msc_plane_get_width (src), sh = msc_plane_get_height (src), w, h;
   if (!target_size (sw, col_mm / target_mm, &w) || !target_size (sh, row_mm / target_mm, &h))
     return msc_geometry_fail (error, MSC_IMAGING_ERROR_TOO_LARGE,
-                 "resample: %u x %u pixels at %g x %g mm to %g mm is too large", sw, sh,
+                 _("resample: %u x %u pixels at %g x %g mm to %g mm is too large"), sw, sh,
                  col_mm, row_mm, target_mm);
   /* Shrinking in both directions averages (no aliasing of microcalcification
    * texture); any enlargement interpolates. */
@@ -878,7 +879,7 @@ msc_geometry_letterbox (const MscPlane *src, guint width, guint height, MscInter
   if (!msc_geometry_check_src (src, "letterbox", error))
     return NULL;
   if (width == 0 || height == 0)
-    return msc_geometry_fail (error, MSC_IMAGING_ERROR_INVALID, "letterbox: target size %u x %u is empty", width, height);
+    return msc_geometry_fail (error, MSC_IMAGING_ERROR_INVALID, _("letterbox: target size %u x %u is empty"), width, height);
   guint sw = msc_plane_get_width (src), sh = msc_plane_get_height (src);
   double scale = MIN ((double) width / sw, (double) height / sh);
   guint w = 1, h = 1;             /* scale <= target / source: cannot overflow */
@@ -911,7 +912,7 @@ msc_geometry_crop (const MscPlane *src, guint x, guint y, guint width, guint hei
   guint sw = msc_plane_get_width (src), sh = msc_plane_get_height (src);
   if (width == 0 || height == 0 || x >= sw || y >= sh || width > sw - x || height > sh - y)
     return msc_geometry_fail (error, MSC_IMAGING_ERROR_INVALID,
-                 "crop: %u x %u at (%u, %u) is not inside the %u x %u image", width, height, x, y, sw, sh);
+                 _("crop: %u x %u at (%u, %u) is not inside the %u x %u image"), width, height, x, y, sw, sh);
   g_autoptr (MscPlane) dst = msc_geometry_new_like (src, width, height, "crop", error);
   if (dst == NULL)
     return NULL;

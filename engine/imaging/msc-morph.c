@@ -11,6 +11,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "msc-i18n.h"
 #include "msc-imaging-error.h"
 
 /* Half-widths d[dy + r] of the element rows, exactly as
@@ -155,19 +156,19 @@ msc_morph_apply (const MscPlane *src, MscMorphOp op, MscMorphShape shape, guint 
     {
       g_set_error (error, MSC_IMAGING_ERROR,
                    src ? MSC_IMAGING_ERROR_FORMAT : MSC_IMAGING_ERROR_INVALID,
-                   "morph: %s", src ? "F32 planes are not supported (U8 or U16 only)" : "no input plane");
+                   _("morph: %s"), src ? _("F32 planes are not supported (U8 or U16 only)") : _("no input plane"));
       return NULL;
     }
   if ((guint) op > MSC_MORPH_BLACKHAT || (guint) shape > MSC_MORPH_CROSS)
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_INVALID,
-                   "morph: unknown operation %d or shape %d", (int) op, (int) shape);
+                   _("morph: unknown operation %d or shape %d"), (int) op, (int) shape);
       return NULL;
     }
   if (radius > 4096)
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_INVALID,
-                   "morph: radius %u is larger than 4096", radius);
+                   _("morph: radius %u is larger than 4096"), radius);
       return NULL;
     }
   if (radius == 0)
@@ -209,7 +210,7 @@ msc_morph_fill_holes (const MscPlane *mask, GError **error)
     {
       g_set_error (error, MSC_IMAGING_ERROR,
                    mask ? MSC_IMAGING_ERROR_FORMAT : MSC_IMAGING_ERROR_INVALID,
-                   "fill holes: %s", mask ? "the mask is not U8" : "no mask");
+                   _("fill holes: %s"), mask ? _("the mask is not U8") : _("no mask"));
       return NULL;
     }
   guint w = msc_plane_get_width (mask), h = msc_plane_get_height (mask);
@@ -229,7 +230,7 @@ msc_morph_fill_holes (const MscPlane *mask, GError **error)
     {
       msc_plane_free (dst);
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_TOO_LARGE,
-                   "fill holes: no memory for a %ux%u flood", w, h);
+                   _("fill holes: no memory for a %ux%u flood"), w, h);
       return NULL;
     }
   gsize top = 0;

@@ -9,6 +9,7 @@
 #include "msc-edge.h"
 #include "msc-filter.h"
 #include "msc-geometry.h"
+#include "msc-i18n.h"
 #include "msc-imaging-error.h"
 #include "msc-morph.h"
 #include "msc-threshold.h"
@@ -346,14 +347,14 @@ msc_pectoral_detect (const MscPlane *src, const MscBreast *breast, GError **erro
   if (msc_plane_get_format (src) == MSC_PLANE_F32)
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_FORMAT,
-                   "pectoral: F32 planes are not taken (U8 or U16 mammograms)");
+                   _("pectoral: F32 planes are not taken (U8 or U16 mammograms)"));
       return NULL;
     }
   guint w = msc_plane_get_width (src), h = msc_plane_get_height (src);
   if (w != msc_plane_get_width (breast->mask) || h != msc_plane_get_height (breast->mask))
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_INVALID,
-                   "pectoral: image is %ux%u but the breast mask is %ux%u", w, h,
+                   _("pectoral: image is %ux%u but the breast mask is %ux%u"), w, h,
                    msc_plane_get_width (breast->mask), msc_plane_get_height (breast->mask));
       return NULL;
     }

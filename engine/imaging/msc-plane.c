@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #endif
 
+#include "msc-i18n.h"
 #include "msc-imaging-error.h"
 #include "msc-png.h"
 
@@ -41,14 +42,14 @@ msc_plane_new_uninitialised (MscPlaneFormat format, guint width, guint height, G
   if (width == 0 || height == 0)
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_INVALID,
-                   "image of %u x %u pixels is empty", width, height);
+                   _("image of %u x %u pixels is empty"), width, height);
       return NULL;
     }
   guint64 n = (guint64) width * height;
   if (n > MSC_PLANE_MAX_PIXELS)
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_TOO_LARGE,
-                   "image of %u x %u pixels is above the limit of %" G_GUINT64_FORMAT " pixels",
+                   _("image of %u x %u pixels is above the limit of %" G_GUINT64_FORMAT " pixels"),
                    width, height, (guint64) MSC_PLANE_MAX_PIXELS);
       return NULL;
     }
@@ -58,7 +59,7 @@ msc_plane_new_uninitialised (MscPlaneFormat format, guint width, guint height, G
   if (data == NULL)
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_TOO_LARGE,
-                   "out of memory for an image of %u x %u pixels", width, height);
+                   _("out of memory for an image of %u x %u pixels"), width, height);
       return NULL;
     }
 #ifdef MADV_HUGEPAGE
@@ -271,7 +272,7 @@ msc_plane_save_png (const MscPlane *self, const char *path, GError **error)
   if (self->format == MSC_PLANE_F32)
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_FORMAT,
-                   "%s: a float image cannot be written as PNG; convert it first", path);
+                   _("%s: a float image cannot be written as PNG; convert it first"), path);
       return FALSE;
     }
   if (self->format == MSC_PLANE_U8)

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "msc-i18n.h"
 #include "msc-imaging-error.h"
 
 /* Several partial histograms: consecutive equal pixels (large flat areas
@@ -25,14 +26,14 @@ check_mask (const MscPlane *src, const MscPlane *mask, const char *step, GError 
   if (msc_plane_get_format (mask) != MSC_PLANE_U8)
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_FORMAT,
-                   "%s: the mask must be an 8-bit plane", step);
+                   _("%s: the mask must be an 8-bit plane"), step);
       return FALSE;
     }
   if (msc_plane_get_width (mask) != msc_plane_get_width (src) ||
       msc_plane_get_height (mask) != msc_plane_get_height (src))
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_INVALID,
-                   "%s: mask is %u x %u, image is %u x %u", step,
+                   _("%s: mask is %u x %u, image is %u x %u"), step,
                    msc_plane_get_width (mask), msc_plane_get_height (mask),
                    msc_plane_get_width (src), msc_plane_get_height (src));
       return FALSE;
@@ -169,7 +170,7 @@ msc_threshold_otsu (const MscPlane *src, const MscPlane *mask, guint *threshold,
   if (format == MSC_PLANE_F32)
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_FORMAT,
-                   "otsu: float images have no histogram; convert to 8 or 16 bits");
+                   _("otsu: float images have no histogram; convert to 8 or 16 bits"));
       return FALSE;
     }
   if (!check_mask (src, mask, "otsu", error))
@@ -188,7 +189,7 @@ msc_threshold_otsu (const MscPlane *src, const MscPlane *mask, guint *threshold,
   if (count == 0)
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_INVALID,
-                   "otsu: the mask selects no pixels");
+                   _("otsu: the mask selects no pixels"));
       return FALSE;
     }
   *threshold = otsu_from_histogram (hist, n_bins, count);
@@ -203,7 +204,7 @@ msc_threshold_apply (const MscPlane *src, double threshold, GError **error)
   if (isnan (threshold))
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_INVALID,
-                   "threshold: the threshold is NaN");
+                   _("threshold: the threshold is NaN"));
       return NULL;
     }
   g_autoptr (MscPlane) out = msc_plane_new (MSC_PLANE_U8, msc_plane_get_width (src),
@@ -356,25 +357,25 @@ msc_threshold_adaptive (const MscPlane *src, MscAdaptiveMethod method, guint blo
   if (msc_plane_get_format (src) != MSC_PLANE_U8)
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_FORMAT,
-                   "adaptive threshold: only 8-bit images are supported");
+                   _("adaptive threshold: only 8-bit images are supported"));
       return NULL;
     }
   if (block < 3 || block % 2 == 0 || block > 4095)
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_INVALID,
-                   "adaptive threshold: block size %u is not odd and in 3..4095", block);
+                   _("adaptive threshold: block size %u is not odd and in 3..4095"), block);
       return NULL;
     }
   if (method != MSC_ADAPTIVE_MEAN && method != MSC_ADAPTIVE_GAUSSIAN)
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_INVALID,
-                   "adaptive threshold: unknown method %d", (int) method);
+                   _("adaptive threshold: unknown method %d"), (int) method);
       return NULL;
     }
   if (!isfinite (c))
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_INVALID,
-                   "adaptive threshold: offset c is not finite");
+                   _("adaptive threshold: offset c is not finite"));
       return NULL;
     }
 
