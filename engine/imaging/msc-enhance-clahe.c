@@ -379,8 +379,8 @@ msc_enhance_clahe (const MscPlane *src, double clip_limit, guint tiles_x, guint 
   if (luts == NULL)
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_TOO_LARGE,
-                   _("clahe: %u x %u tiles over %u values need %" G_GSIZE_FORMAT " MiB of tables"),
-                   tiles_x, tiles_y, c.range, lut_bytes >> 20);
+                   _("clahe: %u x %u tiles over %u values need %lu MiB of tables"),
+                   tiles_x, tiles_y, c.range, (gulong) (lut_bytes >> 20));
       return NULL;
     }
   g_autofree float *weights = g_new (float, 2 * (gsize) c.width);

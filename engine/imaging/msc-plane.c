@@ -49,8 +49,8 @@ msc_plane_new_uninitialised (MscPlaneFormat format, guint width, guint height, G
   if (n > MSC_PLANE_MAX_PIXELS)
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_TOO_LARGE,
-                   _("image of %u x %u pixels is above the limit of %" G_GUINT64_FORMAT " pixels"),
-                   width, height, (guint64) MSC_PLANE_MAX_PIXELS);
+                   _("image of %u x %u pixels is above the limit of %lu pixels"),
+                   width, height, (gulong) MSC_PLANE_MAX_PIXELS);
       return NULL;
     }
   /* Round up to the alignment so aligned_alloc's size rule holds. */

@@ -29,8 +29,8 @@ check_lesion (const MscLesion *l, gsize image, gsize index, GError **error)
       if (msc_plane_get_format (l->mask) != MSC_PLANE_U8)
         {
           g_set_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID,
-                       _("image %" G_GSIZE_FORMAT ", lesion %" G_GSIZE_FORMAT
-                         ": the mask must be 8-bit"), image, index);
+                       _("image %lu, lesion %lu: the mask must be 8-bit"),
+                       (gulong) image, (gulong) index);
           return FALSE;
         }
       return TRUE;
@@ -38,9 +38,8 @@ check_lesion (const MscLesion *l, gsize image, gsize index, GError **error)
   if (!isfinite (l->x) || !isfinite (l->y) || !isfinite (l->radius) || l->radius < 0)
     {
       g_set_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID,
-                   _("image %" G_GSIZE_FORMAT ", lesion %" G_GSIZE_FORMAT
-                     ": circle (%g, %g) radius %g is not valid"),
-                   image, index, l->x, l->y, l->radius);
+                   _("image %lu, lesion %lu: circle (%g, %g) radius %g is not valid"),
+                   (gulong) image, (gulong) index, l->x, l->y, l->radius);
       return FALSE;
     }
   return TRUE;
@@ -78,9 +77,8 @@ match_image (const MscFrocImage *im, gsize index, GArray *tp, GArray *fp, GError
       if (!isfinite (fd->score) || !isfinite (fd->x) || !isfinite (fd->y))
         {
           g_set_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID,
-                       _("image %" G_GSIZE_FORMAT ", finding %" G_GSIZE_FORMAT
-                         ": score %g at (%g, %g) is not finite"),
-                       index, f, fd->score, fd->x, fd->y);
+                       _("image %lu, finding %lu: score %g at (%g, %g) is not finite"),
+                       (gulong) index, (gulong) f, fd->score, fd->x, fd->y);
           return FALSE;
         }
       gboolean hit = FALSE;
@@ -137,8 +135,7 @@ msc_metrics_froc (const MscFrocImage *images, gsize n_images, GError **error)
   if (n_lesions == 0)
     {
       g_set_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_EMPTY,
-                   _("FROC needs ground-truth lesions; the %" G_GSIZE_FORMAT
-                     " images have none"), n_images);
+                   _("FROC needs ground-truth lesions; the %lu images have none"), (gulong) n_images);
       return NULL;
     }
   qsort (tp->data, tp->len, sizeof (double), double_cmp_desc);
