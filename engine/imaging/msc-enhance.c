@@ -10,29 +10,7 @@
 
 #include "msc-i18n.h"
 #include "msc-imaging-error.h"
-
-static gboolean
-check_mask (const char *step, const MscPlane *src, const MscPlane *mask, GError **error)
-{
-  if (mask == NULL)
-    return TRUE;
-  if (msc_plane_get_format (mask) != MSC_PLANE_U8)
-    {
-      g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_FORMAT,
-                   _("%s: mask is not a U8 plane"), step);
-      return FALSE;
-    }
-  if (msc_plane_get_width (mask) != msc_plane_get_width (src) ||
-      msc_plane_get_height (mask) != msc_plane_get_height (src))
-    {
-      g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_INVALID,
-                   _("%s: mask is %u x %u, image is %u x %u"), step,
-                   msc_plane_get_width (mask), msc_plane_get_height (mask),
-                   msc_plane_get_width (src), msc_plane_get_height (src));
-      return FALSE;
-    }
-  return TRUE;
-}
+#include "msc-plane-private.h"
 
 /* Histogram of a U8/U16 plane (65536 bins for U16 whatever its bits, so an
  * out-of-range value cannot index outside) inside mask; returns the count. */
@@ -102,7 +80,7 @@ check_stretch (const MscPlane *src, const MscPlane *mask, double low, double hig
                    _("stretch: percentiles %g and %g are not 0 <= low < high <= 100"), low, high);
       return FALSE;
     }
-  return check_mask ("stretch", src, mask, error);
+  return msc_plane_check_mask (src, mask, "stretch", error);
 }
 
 /* lut[v] = round ((v - lo) * max / (hi - lo)) clamped to 0..max, in
@@ -250,7 +228,7 @@ MscPlane *
 msc_enhance_normalize (const MscPlane *src, const MscPlane *mask, GError **error)
 {
   g_return_val_if_fail (src != NULL, NULL);
-  if (!check_mask ("normalize", src, mask, error))
+  if (!msc_plane_check_mask (src, mask, "normalize", error))
     return NULL;
   g_autoptr (MscPlane) dst = msc_plane_new (MSC_PLANE_F32, msc_plane_get_width (src),
                                             msc_plane_get_height (src), error);

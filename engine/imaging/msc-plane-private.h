@@ -25,4 +25,9 @@ G_BEGIN_DECLS
 MscPlane *msc_plane_new_uninitialised (MscPlaneFormat format, guint width, guint height,
                                        GError **error);
 
+/* TRUE when mask is NULL or a U8 plane of src's size; otherwise FALSE
+ * with FORMAT or INVALID naming the step. */
+gboolean  msc_plane_check_mask        (const MscPlane *src, const MscPlane *mask, const char *step,
+                                       GError **error);
+
 G_END_DECLS

@@ -279,3 +279,24 @@ msc_plane_save_png (const MscPlane *self, const char *path, GError **error)
     return msc_png_save_grey (path, self->width, self->height, 8, self->data, NULL, error);
   return msc_png_save_grey (path, self->width, self->height, 16, NULL, self->data, error);
 }
+
+gboolean
+msc_plane_check_mask (const MscPlane *src, const MscPlane *mask, const char *step, GError **error)
+{
+  if (mask == NULL)
+    return TRUE;
+  if (mask->format != MSC_PLANE_U8)
+    {
+      g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_FORMAT,
+                   _("%s: the mask must be an 8-bit plane"), step);
+      return FALSE;
+    }
+  if (mask->width != src->width || mask->height != src->height)
+    {
+      g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_INVALID,
+                   _("%s: mask is %u x %u, image is %u x %u"), step,
+                   mask->width, mask->height, src->width, src->height);
+      return FALSE;
+    }
+  return TRUE;
+}

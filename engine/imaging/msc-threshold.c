@@ -11,35 +11,13 @@
 
 #include "msc-i18n.h"
 #include "msc-imaging-error.h"
+#include "msc-plane-private.h"
 
 /* Several partial histograms: consecutive equal pixels (large flat areas
  * of a mammogram) would otherwise serialise on one counter through
  * store-to-load forwarding. */
 #define OTSU_PARTS_U8 4
 #define OTSU_PARTS_U16 2
-
-static gboolean
-check_mask (const MscPlane *src, const MscPlane *mask, const char *step, GError **error)
-{
-  if (mask == NULL)
-    return TRUE;
-  if (msc_plane_get_format (mask) != MSC_PLANE_U8)
-    {
-      g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_FORMAT,
-                   _("%s: the mask must be an 8-bit plane"), step);
-      return FALSE;
-    }
-  if (msc_plane_get_width (mask) != msc_plane_get_width (src) ||
-      msc_plane_get_height (mask) != msc_plane_get_height (src))
-    {
-      g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_INVALID,
-                   _("%s: mask is %u x %u, image is %u x %u"), step,
-                   msc_plane_get_width (mask), msc_plane_get_height (mask),
-                   msc_plane_get_width (src), msc_plane_get_height (src));
-      return FALSE;
-    }
-  return TRUE;
-}
 
 /* hist (n_bins) := histogram of src (only where mask != 0); returns the
  * number of pixels counted. */
@@ -173,7 +151,7 @@ msc_threshold_otsu (const MscPlane *src, const MscPlane *mask, guint *threshold,
                    _("otsu: float images have no histogram; convert to 8 or 16 bits"));
       return FALSE;
     }
-  if (!check_mask (src, mask, "otsu", error))
+  if (!msc_plane_check_mask (src, mask, "otsu", error))
     return FALSE;
 
   gsize n = msc_plane_get_n_pixels (src);
