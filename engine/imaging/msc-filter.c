@@ -297,177 +297,238 @@ gaussian_kernel_fixed (const double *k, guint r, guint bits, guint32 *kf)
   kf[0] = (guint32) ((1u << bits) - 2 * side);
 }
 
+/* The two passes are fused per band of output rows: each band keeps the
+ * row-filtered rows its column sums need in a ring of min (2r + 1, h) rows
+ * (a row y lives in slot y % ring_rows), so the intermediate stays in L2
+ * instead of going through memory as a whole image, and one pool run does
+ * both passes. A band recomputes the r rows past each of its edges.
+ *
+ * Every integer path is exact, so evaluation order and lane width cannot
+ * change a result:
+ * - U8: taps have 8 fraction bits and sum to exactly 256 (k[0] >= 0, see
+ *   gaussian_kernel_fixed), so a row sum is at most 255 * 256 = 65280 and
+ *   is computed in 16-bit lanes (OpenCV's ufixedpoint16; its saturation
+ *   can never trigger). The column sum is below 255 * 2^16 < 2^24, and so
+ *   is every partial sum and product: exact in float, which has 8 lanes
+ *   and a cheap multiply where 32-bit integers have neither before AVX2.
+ * - U16: taps have 16 fraction bits; a row sum is below 2^32 (32-bit
+ *   lanes), the column sum below 2^48, exact in double (53-bit mantissa).
+ *   SIMD has no 64-bit integer multiply before AVX-512. Row sums go into
+ *   the ring as doubles, offset by -2^31 so the conversion is the signed
+ *   one SSE2 has; the taps summing to 2^16 puts the offset back.
+ * - F32: the per-pixel order of operations is the old two-pass one. */
+
+/* Columns per chunk: the chunk's accumulators stay in L1. Stores go
+ * through a pointer to the chunk (oc): GCC 12 does not vectorise
+ * out[x0 + j] with 32-bit unsigned indices, which may wrap. */
+#define GAUSS_CHUNK 256
+
 typedef struct {
   const MscPlane *src;
   MscPlane *dst;
-  gpointer tmp;
-  guint r, n_bands, phase;
-  const guint *xmap;
-  const float *kf;          /* float half kernel (U16, F32) */
-  const guint32 *ki;        /* fixed half kernel, 8 fraction bits (U8) */
-  const guint32 *ki16;      /* 16 fraction bits (U16) */
+  guint r, n_bands, ring_rows;
+  gsize esize;              /* bytes per ring element: float, or double (U16) */
+  guint8 *rings;            /* n_bands rings of ring_rows * width elements */
+  const guint *xmap;        /* padded column -> source column (reflect-101) */
+  const float *kf;          /* half kernel: float (F32), or the U8 fixed taps */
+  const guint32 *ki;        /* fixed taps, 8 (U8) or 16 (U16) fraction bits */
+  const double *kd16;       /* the U16 fixed taps as doubles */
 } GaussJob;
 
-static void
-gauss_rows_u8 (const GaussJob *job, guint y0, guint y1, guint8 *pad, guint32 *acc)
+/* Row sums of a padded row (pad[r + x] is column x): out[x], exact. */
+MSC_CPU_CLONES static void
+gauss_hrow_u8 (const guint8 *pad, guint w, guint r, const guint32 *ki, float *out)
 {
-  guint w = msc_plane_get_width (job->src), r = job->r;
-  const guint8 *in = msc_plane_peek_u8 (job->src);
-  guint16 *tmp = job->tmp;
-  for (guint y = y0; y < y1; y++)
+  for (guint x0 = 0; x0 < w; x0 += GAUSS_CHUNK)
     {
-      const guint8 *row = in + (gsize) y * w;
-      for (gsize x = 0; x < w + 2 * (gsize) r; x++)
-        pad[x] = row[job->xmap[x]];
-      guint16 *t = tmp + (gsize) y * w;
-      const guint8 *c = pad + r;
-      for (gsize x = 0; x < w; x++)
-        acc[x] = job->ki[0] * c[x];
+      guint n = MIN (GAUSS_CHUNK, w - x0);
+      float *oc = out + x0;
+      const guint8 *c = pad + r + x0;
+      guint16 acc[GAUSS_CHUNK], k0 = (guint16) ki[0];
+      for (guint j = 0; j < n; j++)
+        acc[j] = (guint16) (k0 * c[j]);
       for (guint i = 1; i <= r; i++)
         {
-          guint32 kk = job->ki[i];
+          guint16 kk = (guint16) ki[i];
           const guint8 *a = c - i, *b = c + i;
-          for (gsize x = 0; x < w; x++)
-            acc[x] += kk * (guint32) (a[x] + b[x]);
+          for (guint j = 0; j < n; j++)
+            acc[j] = (guint16) (acc[j] + kk * (guint16) (a[j] + b[j]));
         }
-      /* the taps may sum to a little over 256: saturate as ufixedpoint16 */
-      for (gsize x = 0; x < w; x++)
-        t[x] = (guint16) MIN (acc[x], 65535u);
+      for (guint j = 0; j < n; j++)
+        oc[j] = acc[j];
     }
 }
 
-static void
-gauss_cols_u8 (const GaussJob *job, guint y0, guint y1, guint32 *acc)
+MSC_CPU_CLONES static void
+gauss_hrow_u16 (const guint16 *pad, guint w, guint r, const guint32 *ki, double *out)
 {
-  guint w = msc_plane_get_width (job->src), h = msc_plane_get_height (job->src), r = job->r;
-  const guint16 *tmp = job->tmp;
-  guint8 *out = msc_plane_u8 (job->dst);
-  for (guint y = y0; y < y1; y++)
+  for (guint x0 = 0; x0 < w; x0 += GAUSS_CHUNK)
     {
-      const guint16 *c = tmp + (gsize) y * w;
-      for (gsize x = 0; x < w; x++)
-        acc[x] = job->ki[0] * c[x] + (1u << 15);
+      guint n = MIN (GAUSS_CHUNK, w - x0);
+      double *oc = out + x0;
+      const guint16 *c = pad + r + x0;
+      guint32 acc[GAUSS_CHUNK], k0 = ki[0];
+      for (guint j = 0; j < n; j++)
+        acc[j] = k0 * c[j];
       for (guint i = 1; i <= r; i++)
         {
-          const guint16 *a = tmp + (gsize) reflect101 ((gint64) y - i, h) * w;
-          const guint16 *b = tmp + (gsize) reflect101 ((gint64) y + i, h) * w;
-          guint32 kk = job->ki[i];
-          for (gsize x = 0; x < w; x++)
-            acc[x] += kk * ((guint32) a[x] + b[x]);
+          guint32 kk = ki[i];
+          const guint16 *a = c - i, *b = c + i;
+          for (guint j = 0; j < n; j++)
+            acc[j] += kk * ((guint32) a[j] + b[j]);
         }
-      guint8 *o = out + (gsize) y * w;
-      for (gsize x = 0; x < w; x++)
-        o[x] = (guint8) MIN (acc[x] >> 16, 255u);
+      for (guint j = 0; j < n; j++)
+        oc[j] = (double) (gint32) (acc[j] ^ 0x80000000u);
     }
 }
 
-#define DEFINE_GAUSS_ROWS_F(T, sfx)                                             \
-static void                                                                     \
-gauss_rows_##sfx (const GaussJob *job, guint y0, guint y1, float *pad)          \
-{                                                                               \
-  guint w = msc_plane_get_width (job->src), r = job->r;                         \
-  const T *in = msc_plane_peek_##sfx (job->src);                                \
-  float *tmp = job->tmp;                                                        \
-  for (guint y = y0; y < y1; y++)                                               \
-    {                                                                           \
-      const T *row = in + (gsize) y * w;                                        \
-      for (gsize x = 0; x < w + 2 * (gsize) r; x++)                                     \
-        pad[x] = (float) row[job->xmap[x]];                                     \
-      float *t = tmp + (gsize) y * w;                                           \
-      const float *c = pad + r;                                                 \
-      for (gsize x = 0; x < w; x++)                                             \
-        t[x] = job->kf[0] * c[x];                                               \
-      for (guint i = 1; i <= r; i++)                                            \
-        {                                                                       \
-          float kk = job->kf[i];                                                \
-          const float *a = c - i, *b = c + i;                                   \
-          for (gsize x = 0; x < w; x++)                                         \
-            t[x] += kk * (a[x] + b[x]);                                         \
-        }                                                                       \
-    }                                                                           \
+MSC_CPU_CLONES static void
+gauss_hrow_f32 (const float *pad, guint w, guint r, const float *kf, float *out)
+{
+  for (guint x0 = 0; x0 < w; x0 += GAUSS_CHUNK)
+    {
+      guint n = MIN (GAUSS_CHUNK, w - x0);
+      float *oc = out + x0;
+      const float *c = pad + r + x0;
+      float acc[GAUSS_CHUNK];
+      for (guint j = 0; j < n; j++)
+        acc[j] = kf[0] * c[j];
+      for (guint i = 1; i <= r; i++)
+        {
+          float kk = kf[i];
+          const float *a = c - i, *b = c + i;
+          for (guint j = 0; j < n; j++)
+            acc[j] += kk * (a[j] + b[j]);
+        }
+      for (guint j = 0; j < n; j++)
+        oc[j] = acc[j];
+    }
 }
-DEFINE_GAUSS_ROWS_F (float, f32)
 
-/* U16: 16 fraction bits; taps sum to 2^16, so a row sum of 16-bit values
- * fits 32 bits exactly and the column sum 48 bits. */
+/* Column sums of one output row from rows[0..2r] (rows[r] the centre). */
+MSC_CPU_CLONES static void
+gauss_vrow_u8 (const float *const *rows, guint w, guint r, const float *k, guint8 *o)
+{
+  for (guint x0 = 0; x0 < w; x0 += GAUSS_CHUNK)
+    {
+      guint n = MIN (GAUSS_CHUNK, w - x0);
+      guint8 *oc = o + x0;
+      const float *c = rows[r] + x0;
+      float acc[GAUSS_CHUNK];
+      for (guint j = 0; j < n; j++)
+        acc[j] = k[0] * c[j];
+      for (guint i = 1; i <= r; i++)
+        {
+          float kk = k[i];
+          const float *a = rows[r - i] + x0, *b = rows[r + i] + x0;
+          for (guint j = 0; j < n; j++)
+            acc[j] += kk * (a[j] + b[j]);
+        }
+      /* 16 fraction bits, rounded half up as OpenCV's ufixedpoint32 */
+      for (guint j = 0; j < n; j++)
+        oc[j] = (guint8) MIN (((guint32) (gint32) acc[j] + (1u << 15)) >> 16, 255u);
+    }
+}
+
+MSC_CPU_CLONES static void
+gauss_vrow_u16 (const double *const *rows, guint w, guint r, const double *k, guint16 *o)
+{
+  /* Adds back the ring's -2^31 offset times the taps' sum 2^16, and half
+   * of the final 2^-32 step for rounding; all exact. */
+  const double bias = 140737488355328.0 + 2147483648.0, step = 1.0 / 4294967296.0;
+  for (guint x0 = 0; x0 < w; x0 += GAUSS_CHUNK)
+    {
+      guint n = MIN (GAUSS_CHUNK, w - x0);
+      guint16 *oc = o + x0;
+      const double *c = rows[r] + x0;
+      double acc[GAUSS_CHUNK];
+      for (guint j = 0; j < n; j++)
+        acc[j] = k[0] * c[j];
+      for (guint i = 1; i <= r; i++)
+        {
+          double kk = k[i];
+          const double *a = rows[r - i] + x0, *b = rows[r + i] + x0;
+          for (guint j = 0; j < n; j++)
+            acc[j] += kk * (a[j] + b[j]);
+        }
+      /* non-negative, so truncation is the floor */
+      for (guint j = 0; j < n; j++)
+        oc[j] = (guint16) MIN ((gint32) ((acc[j] + bias) * step), 65535);
+    }
+}
+
+MSC_CPU_CLONES static void
+gauss_vrow_f32 (const float *const *rows, guint w, guint r, const float *k, float *o)
+{
+  for (guint x0 = 0; x0 < w; x0 += GAUSS_CHUNK)
+    {
+      guint n = MIN (GAUSS_CHUNK, w - x0);
+      float *oc = o + x0;
+      const float *c = rows[r] + x0;
+      float acc[GAUSS_CHUNK];
+      for (guint j = 0; j < n; j++)
+        acc[j] = k[0] * c[j];
+      for (guint i = 1; i <= r; i++)
+        {
+          float kk = k[i];
+          const float *a = rows[r - i] + x0, *b = rows[r + i] + x0;
+          for (guint j = 0; j < n; j++)
+            acc[j] += kk * (a[j] + b[j]);
+        }
+      for (guint j = 0; j < n; j++)
+        oc[j] = acc[j];
+    }
+}
+
+/* Source row y padded with reflect-101 columns, then its row sums into
+ * the ring slot `out`. */
 static void
-gauss_rows_u16 (const GaussJob *job, guint y0, guint y1, guint16 *pad)
+gauss_row (const GaussJob *job, guint y, gpointer pad, gpointer out)
 {
   guint w = msc_plane_get_width (job->src), r = job->r;
-  const guint16 *in = msc_plane_peek_u16 (job->src);
-  guint32 *tmp = job->tmp;
-  for (guint y = y0; y < y1; y++)
+  const guint *xmap = job->xmap;
+  switch (msc_plane_get_format (job->src))
     {
-      const guint16 *row = in + (gsize) y * w;
-      for (gsize x = 0; x < w + 2 * (gsize) r; x++)
-        pad[x] = row[job->xmap[x]];
-      guint32 *t = tmp + (gsize) y * w;
-      const guint16 *c = pad + r;
-      for (gsize x = 0; x < w; x++)
-        t[x] = job->ki16[0] * c[x];
-      for (guint i = 1; i <= r; i++)
-        {
-          guint32 kk = job->ki16[i];
-          const guint16 *a = c - i, *b = c + i;
-          for (gsize x = 0; x < w; x++)
-            t[x] += kk * a[x] + kk * b[x];
-        }
-    }
-}
-
-static void
-gauss_cols_u16 (const GaussJob *job, guint y0, guint y1, guint64 *acc)
-{
-  guint w = msc_plane_get_width (job->src), h = msc_plane_get_height (job->src), r = job->r;
-  const guint32 *tmp = job->tmp;
-  guint16 *out = msc_plane_u16 (job->dst);
-  for (guint y = y0; y < y1; y++)
-    {
-      const guint32 *c = tmp + (gsize) y * w;
-      for (gsize x = 0; x < w; x++)
-        acc[x] = (guint64) job->ki16[0] * c[x] + (G_GUINT64_CONSTANT (1) << 31);
-      for (guint i = 1; i <= r; i++)
-        {
-          const guint32 *a = tmp + (gsize) reflect101 ((gint64) y - i, h) * w;
-          const guint32 *b = tmp + (gsize) reflect101 ((gint64) y + i, h) * w;
-          guint64 kk = job->ki16[i];
-          for (gsize x = 0; x < w; x++)
-            acc[x] += kk * a[x] + kk * b[x];
-        }
-      guint16 *o = out + (gsize) y * w;
-      for (gsize x = 0; x < w; x++)
-        o[x] = (guint16) MIN (acc[x] >> 32, 65535u);
-    }
-}
-
-static void
-gauss_cols_f (const GaussJob *job, guint y0, guint y1, float *acc)
-{
-  guint w = msc_plane_get_width (job->src), h = msc_plane_get_height (job->src), r = job->r;
-  const float *tmp = job->tmp;
-  gboolean u16 = msc_plane_get_format (job->src) == MSC_PLANE_U16;
-  for (guint y = y0; y < y1; y++)
-    {
-      const float *c = tmp + (gsize) y * w;
-      float *o = u16 ? acc : msc_plane_f32 (job->dst) + (gsize) y * w;
-      for (gsize x = 0; x < w; x++)
-        o[x] = job->kf[0] * c[x];
-      for (guint i = 1; i <= r; i++)
-        {
-          const float *a = tmp + (gsize) reflect101 ((gint64) y - i, h) * w;
-          const float *b = tmp + (gsize) reflect101 ((gint64) y + i, h) * w;
-          float kk = job->kf[i];
-          for (gsize x = 0; x < w; x++)
-            o[x] += kk * (a[x] + b[x]);
-        }
-      if (u16)
-        {
-          /* Weights sum to 1 and inputs are <= 65535, but float rounding can
-           * overshoot slightly: clamp before the conversion. */
-          guint16 *d = msc_plane_u16 (job->dst) + (gsize) y * w;
-          for (gsize x = 0; x < w; x++)
-            d[x] = (guint16) CLAMP (o[x] + 0.5f, 0.0f, 65535.0f);
-        }
+    case MSC_PLANE_U8:
+      {
+        const guint8 *row = msc_plane_peek_u8 (job->src) + (gsize) y * w;
+        guint8 *p = pad;
+        memcpy (p + r, row, w);
+        for (guint x = 0; x < r; x++)
+          {
+            p[x] = row[xmap[x]];
+            p[r + w + x] = row[xmap[r + w + x]];
+          }
+        gauss_hrow_u8 (p, w, r, job->ki, out);
+        break;
+      }
+    case MSC_PLANE_U16:
+      {
+        const guint16 *row = msc_plane_peek_u16 (job->src) + (gsize) y * w;
+        guint16 *p = pad;
+        memcpy (p + r, row, (gsize) w * 2);
+        for (guint x = 0; x < r; x++)
+          {
+            p[x] = row[xmap[x]];
+            p[r + w + x] = row[xmap[r + w + x]];
+          }
+        gauss_hrow_u16 (p, w, r, job->ki, out);
+        break;
+      }
+    case MSC_PLANE_F32:
+    default:
+      {
+        const float *row = msc_plane_peek_f32 (job->src) + (gsize) y * w;
+        float *p = pad;
+        memcpy (p + r, row, (gsize) w * 4);
+        for (guint x = 0; x < r; x++)
+          {
+            p[x] = row[xmap[x]];
+            p[r + w + x] = row[xmap[r + w + x]];
+          }
+        gauss_hrow_f32 (p, w, r, job->kf, out);
+        break;
+      }
     }
 }
 
@@ -478,25 +539,39 @@ gauss_task (guint task, gpointer data)
   guint h = msc_plane_get_height (job->src), w = msc_plane_get_width (job->src);
   guint y0 = (guint) ((guint64) h * task / job->n_bands);
   guint y1 = (guint) ((guint64) h * (task + 1) / job->n_bands);
+  guint r = job->r, k = job->ring_rows;
+  gsize row_bytes = (gsize) w * job->esize;
+  guint8 *ring = job->rings + (gsize) task * k * row_bytes;
   MscPlaneFormat f = msc_plane_get_format (job->src);
-  /* w + 2r <= 2^28 + 2^29: the byte count fits a gsize on 64-bit hosts. */
-  g_autofree gpointer buf = g_malloc (((gsize) w + 2 * job->r) * 8);
-  g_autofree guint32 *acc = f == MSC_PLANE_U8 && job->phase == 0 ? g_new (guint32, w) : NULL;
-  if (job->phase == 0)
+  /* w + 2r <= 2^28 + 2^17 + 2: the byte count fits a gsize on 64-bit hosts. */
+  g_autofree gpointer pad = g_malloc (((gsize) w + 2 * r) * 4);
+  g_autofree gint64 *held = g_new (gint64, k);             /* source row in each slot */
+  g_autofree gconstpointer *rows = g_new (gconstpointer, 2 * (gsize) r + 1);
+  for (guint s = 0; s < k; s++)
+    held[s] = -1;
+  for (guint y = y0; y < y1; y++)
     {
+      /* The distinct rows y - r .. y + r reflect to lie within that window
+       * (or, when h <= r, are all of [0, h)), so their slots differ. */
+      for (guint i = 0; i <= 2 * r; i++)
+        {
+          guint p = reflect101 ((gint64) y + i - r, h), s = p % k;
+          guint8 *slot = ring + (gsize) s * row_bytes;
+          if (held[s] != p)
+            {
+              gauss_row (job, p, pad, slot);
+              held[s] = p;
+            }
+          rows[i] = slot;
+        }
+      gsize o = (gsize) y * w;
       if (f == MSC_PLANE_U8)
-        gauss_rows_u8 (job, y0, y1, buf, acc);
+        gauss_vrow_u8 ((const float *const *) rows, w, r, job->kf, msc_plane_u8 (job->dst) + o);
       else if (f == MSC_PLANE_U16)
-        gauss_rows_u16 (job, y0, y1, (guint16 *) buf);
+        gauss_vrow_u16 ((const double *const *) rows, w, r, job->kd16, msc_plane_u16 (job->dst) + o);
       else
-        gauss_rows_f32 (job, y0, y1, buf);
+        gauss_vrow_f32 ((const float *const *) rows, w, r, job->kf, msc_plane_f32 (job->dst) + o);
     }
-  else if (f == MSC_PLANE_U8)
-    gauss_cols_u8 (job, y0, y1, buf);
-  else if (f == MSC_PLANE_U16)
-    gauss_cols_u16 (job, y0, y1, buf);
-  else
-    gauss_cols_f (job, y0, y1, buf);
 }
 
 MscPlane *
@@ -520,32 +595,45 @@ msc_filter_gaussian (const MscPlane *src, double sigma, guint ksize, MscThreadPo
       return NULL;
     }
   guint r = ksize / 2, w = msc_plane_get_width (src), h = msc_plane_get_height (src);
-  g_autoptr (MscPlane) dst = msc_plane_copy (src, error);
+  /* every pixel is written: no need to zero or copy */
+  g_autoptr (MscPlane) dst = msc_plane_new_uninitialised (f, w, h, error);
   if (dst == NULL)
     return NULL;
+  if (f != MSC_PLANE_F32)
+    msc_plane_set_bits (dst, msc_plane_get_bits (src));
   g_autofree double *kd = g_new (double, r + 1);
   g_autofree float *kf = g_new (float, r + 1);
   g_autofree guint32 *ki = g_new (guint32, r + 1);
-  g_autofree guint32 *ki16 = g_new (guint32, r + 1);
+  g_autofree double *kd16 = g_new (double, r + 1);
   gaussian_kernel (sigma, r, kd);
+  if (f == MSC_PLANE_F32)
+    for (guint i = 0; i <= r; i++)
+      kf[i] = (float) kd[i];
+  gaussian_kernel_fixed (kd, r, f == MSC_PLANE_U8 ? 8 : 16, ki);
   for (guint i = 0; i <= r; i++)
-    kf[i] = (float) kd[i];
-  gaussian_kernel_fixed (kd, r, 8, ki);
-  gaussian_kernel_fixed (kd, r, 16, ki16);
+    {
+      if (f == MSC_PLANE_U8)
+        kf[i] = (float) ki[i];      /* <= 256: exact */
+      kd16[i] = ki[i];
+    }
   g_autofree guint *xmap = g_new (guint, (gsize) w + 2 * r);
   for (gsize x = 0; x < w + 2 * (gsize) r; x++)
     xmap[x] = reflect101 ((gint64) x - r, w);
-  /* The intermediate is guint16 (U8 path, 8 fraction bits) or float. */
-  g_autofree gpointer tmp = g_try_malloc (msc_plane_get_n_pixels (src) * (f == MSC_PLANE_U8 ? 2 : 4));
-  if (tmp == NULL)
+  /* Bands no shorter than 4r + 2 rows, so recomputing r rows at each edge
+   * costs at most half the row pass and the rings at most half a plane. */
+  guint bands = MIN (n_bands (pool, h), MAX (1u, h / (4 * r + 2)));
+  guint ring_rows = MIN (2 * r + 1, h);
+  gsize esize = f == MSC_PLANE_U16 ? 8 : 4, ring_bytes = 0;
+  g_autofree guint8 *rings = NULL;
+  if (g_size_checked_mul (&ring_bytes, (gsize) bands * ring_rows, (gsize) w * esize))
+    rings = g_try_malloc (ring_bytes);
+  if (rings == NULL)
     {
       g_set_error (error, MSC_IMAGING_ERROR, MSC_IMAGING_ERROR_TOO_LARGE,
                    _("gaussian: no memory for a %ux%u intermediate"), w, h);
       return NULL;
     }
-  GaussJob job = { src, dst, tmp, r, n_bands (pool, h), 0, xmap, kf, ki, ki16 };
-  msc_thread_pool_run (pool, job.n_bands, gauss_task, &job);
-  job.phase = 1;
+  GaussJob job = { src, dst, r, bands, ring_rows, esize, rings, xmap, kf, ki, kd16 };
   msc_thread_pool_run (pool, job.n_bands, gauss_task, &job);
   return g_steal_pointer (&dst);
 }
