@@ -336,8 +336,6 @@ msc_geometry_warp (const MscPlane *src, const MscAffine *src_to_dst, guint width
     return msc_geometry_fail (error, MSC_IMAGING_ERROR_INVALID, _("warp: target size %u x %u is empty"), width, height);
   if (interp != MSC_INTERP_NEAREST && interp != MSC_INTERP_LINEAR && interp != MSC_INTERP_CUBIC)
     return msc_geometry_fail (error, MSC_IMAGING_ERROR_INVALID, _("warp: interpolation %d is not NEAREST, LINEAR or CUBIC"), interp);
-  Warp w = { src, NULL, { { 0 } }, interp, NULL, NULL };
-    return msc_geometry_fail (error, MSC_IMAGING_ERROR_INVALID, "warp: interpolation %d is not NEAREST, LINEAR or CUBIC", interp);
   Warp w = { src, NULL, { { 0 } }, interp, NULL, NULL, 0, 0, NULL };
   if (!msc_affine_invert (src_to_dst, &w.inv))
     return msc_geometry_fail (error, MSC_IMAGING_ERROR_INVALID, _("warp: the transform is singular or not finite"));
