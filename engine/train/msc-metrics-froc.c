@@ -22,7 +22,7 @@ msc_metrics_froc_free (MscFroc *froc)
 }
 
 static gboolean
-check_lesion (const MscLesion *l, gsize image, gsize index, GError **error)
+check_lesion (const MscFrocLesion *l, gsize image, gsize index, GError **error)
 {
   if (l->mask != NULL)
     {
@@ -46,7 +46,7 @@ check_lesion (const MscLesion *l, gsize image, gsize index, GError **error)
 }
 
 static gboolean
-lesion_hit (const MscLesion *l, double x, double y)
+lesion_hit (const MscFrocLesion *l, double x, double y)
 {
   if (l->mask == NULL)
     return (x - l->x) * (x - l->x) + (y - l->y) * (y - l->y) <= l->radius * l->radius;

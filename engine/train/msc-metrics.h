@@ -157,12 +157,12 @@ typedef struct {
 typedef struct {
   double x, y, radius;
   const MscPlane *mask;  /* (nullable) */
-} MscLesion;
+} MscFrocLesion;
 
 typedef struct {
   const MscFinding *findings;  /* (n_findings) */
   gsize n_findings;
-  const MscLesion *lesions;    /* (n_lesions) */
+  const MscFrocLesion *lesions;    /* (n_lesions) */
   gsize n_lesions;
 } MscFrocImage;
 

@@ -484,10 +484,10 @@ test_froc_fixture (void)
    * Sweeping .9 .85 .8 .7 .5 .4 .3 .2 gives (FP/image, sensitivity):
    * (0,1/3) (1/3,1/3) (2/3,1/3) (1,1/3) (1,2/3) (4/3,2/3) (4/3,1) (5/3,1).
    * At 0.25 and 0.5 FP/image: 1/3; at 1: 2/3; at 2: 1. */
-  const MscLesion la[2] = { { 100, 100, 10, NULL }, { 300, 300, 20, NULL } };
+  const MscFrocLesion la[2] = { { 100, 100, 10, NULL }, { 300, 300, 20, NULL } };
   const MscFinding fa[4] = { { .9, 102, 101 }, { .8, 400, 400 }, { .6, 105, 100 },
                              { .3, 310, 300 } };
-  const MscLesion lb[1] = { { 50, 50, 5, NULL } };
+  const MscFrocLesion lb[1] = { { 50, 50, 5, NULL } };
   const MscFinding fb[3] = { { .7, 200, 200 }, { .5, 55, 50 }, { .2, 10, 10 } };
   const MscFinding fc[2] = { { .85, 500, 500 }, { .4, 20, 900 } };
   const MscFrocImage im[3] = { { fa, 4, la, 2 }, { fb, 3, lb, 1 }, { fc, 2, NULL, 0 } };
@@ -526,7 +526,7 @@ test_froc_mask_and_ties (void)
   g_autoptr (MscPlane) mask = msc_plane_new (MSC_PLANE_U8, 8, 8, NULL);
   guint8 *m = msc_plane_u8 (mask);
   m[3 * 8 + 2] = m[3 * 8 + 3] = m[4 * 8 + 2] = m[4 * 8 + 3] = 255;
-  const MscLesion les[1] = { { 0, 0, 0, mask } };
+  const MscFrocLesion les[1] = { { 0, 0, 0, mask } };
   const MscFinding f[3] = { { .7, 2.4, 3.6 }, { .7, 5.0, 5.0 }, { .1, -3, 2 } };
   const MscFrocImage im[1] = { { f, 3, les, 1 } };
   g_autoptr (MscFroc) froc = msc_metrics_froc (im, 1, &error);
@@ -552,7 +552,7 @@ test_froc_errors (void)
   g_assert_error (err, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_EMPTY);
   g_clear_error (&err);
 
-  const MscLesion l[1] = { { 10, 10, 5, NULL } };
+  const MscFrocLesion l[1] = { { 10, 10, 5, NULL } };
   const MscFinding nan_f[2] = { { .5, 1, 1 }, { NAN, 1, 1 } };
   const MscFrocImage im_nan[2] = { { NULL, 0, l, 1 }, { nan_f, 2, NULL, 0 } };
   g_assert_null (msc_metrics_froc (im_nan, 2, &err));
@@ -560,14 +560,14 @@ test_froc_errors (void)
   g_assert_nonnull (strstr (err->message, "image 1, finding 1"));
   g_clear_error (&err);
 
-  const MscLesion neg[1] = { { 10, 10, -1, NULL } };
+  const MscFrocLesion neg[1] = { { 10, 10, -1, NULL } };
   const MscFrocImage im_neg[1] = { { f, 1, neg, 1 } };
   g_assert_null (msc_metrics_froc (im_neg, 1, &err));
   g_assert_error (err, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID);
   g_clear_error (&err);
 
   g_autoptr (MscPlane) fmask = msc_plane_new (MSC_PLANE_F32, 4, 4, NULL);
-  const MscLesion lm[1] = { { 0, 0, 0, fmask } };
+  const MscFrocLesion lm[1] = { { 0, 0, 0, fmask } };
   const MscFrocImage im_m[1] = { { f, 1, lm, 1 } };
   g_assert_null (msc_metrics_froc (im_m, 1, &err));
   g_assert_error (err, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID);
@@ -587,7 +587,7 @@ test_froc_mias (void)
   GStrv head = rows->pdata[0];
   guint cx = msc_test_csv_column (head, "x"), cy = msc_test_csv_column (head, "y_from_bottom");
   guint cr = msc_test_csv_column (head, "radius");
-  g_autoptr (GArray) les = g_array_new (FALSE, FALSE, sizeof (MscLesion));
+  g_autoptr (GArray) les = g_array_new (FALSE, FALSE, sizeof (MscFrocLesion));
   g_autoptr (GArray) good = g_array_new (FALSE, FALSE, sizeof (MscFinding));
   g_autoptr (GArray) flip = g_array_new (FALSE, FALSE, sizeof (MscFinding));
   for (guint i = 1; i < rows->len; i++)
@@ -596,7 +596,7 @@ test_froc_mias (void)
       if (*r[cx] == '\0' || *r[cy] == '\0' || *r[cr] == '\0')
         continue;
       double x = g_ascii_strtod (r[cx], NULL), y = g_ascii_strtod (r[cy], NULL);
-      MscLesion l = { x, 1023 - y, g_ascii_strtod (r[cr], NULL), NULL };
+      MscFrocLesion l = { x, 1023 - y, g_ascii_strtod (r[cr], NULL), NULL };
       MscFinding f = { 1, x, 1023 - y }, g = { 1, x, y };
       g_array_append_val (les, l);
       g_array_append_val (good, f);
@@ -608,7 +608,7 @@ test_froc_mias (void)
   g_autofree MscFrocImage *im = g_new (MscFrocImage, les->len);
   for (guint i = 0; i < les->len; i++)
     im[i] = (MscFrocImage) { &g_array_index (good, MscFinding, i), 1,
-                             &g_array_index (les, MscLesion, i), 1 };
+                             &g_array_index (les, MscFrocLesion, i), 1 };
   g_autoptr (GError) error = NULL;
   g_autoptr (MscFroc) ok = msc_metrics_froc (im, les->len, &error);
   g_assert_no_error (error);
