@@ -196,7 +196,7 @@ preprocess_case (MscTrainData *self, guint index, GError **error)
       MscPreprocessOptions opts;
       msc_preprocess_options_init (&opts);
       opts.target_mm = self->cfg->spacing_mm;
-      opts.source_mm = self->cfg->spacing_mm;   /* images without spacing: taken as the target */
+      opts.source_mm = self->cfg->source_spacing_mm;
       g_autoptr (MscPreprocess) pp = msc_preprocess_run (image, steps ? steps : MSC_TRAINER_DEFAULT_STEPS,
                                                          &opts, NULL, NULL, error);
       if (!pp)

@@ -104,6 +104,8 @@ msc_trainer_config_check (const MscTrainerConfig *cfg, GError **error)
     return invalid (error, "steps", _("must be at least 1"));
   if (!(cfg->spacing_mm > 0) || !isfinite (cfg->spacing_mm))
     return invalid (error, "spacing_mm", _("must be positive"));
+  if (!(cfg->source_spacing_mm >= 0) || !isfinite (cfg->source_spacing_mm))
+    return invalid (error, "source_spacing_mm", _("must be >= 0"));
   if (!(cfg->lesion_share >= 0 && cfg->lesion_share <= 1) || !(cfg->jitter >= 0 && cfg->jitter <= 1))
     return invalid (error, "lesion_share/jitter", _("must be in 0..1"));
   if (!(cfg->pos_weight > 0) || !(cfg->dice_weight >= 0) || !isfinite (cfg->pos_weight)
@@ -160,6 +162,7 @@ msc_trainer_config_hash (const MscTrainerConfig *cfg, GError **error)
   hash_str (c, "preprocess_steps", cfg->preprocess_steps);
   HASH_FIELD (c, cfg, tasks);
   HASH_FIELD (c, cfg, spacing_mm);
+  HASH_FIELD (c, cfg, source_spacing_mm);
   HASH_FIELD (c, cfg, patch_size);
   HASH_FIELD (c, cfg, batch_size);
   HASH_FIELD (c, cfg, lesion_share);

@@ -55,6 +55,8 @@ typedef struct {
   const char *preprocess_steps;  /* msc_preprocess chain; NULL = MSC_TRAINER_DEFAULT_STEPS,
                                     "" = none (the image as F32 in 0..1) */
   double spacing_mm;             /* resample target (0.4) */
+  double source_spacing_mm;      /* pixel spacing of images that carry none (MIAS PNG: 0.2);
+                                    0 = such images are refused */
   gsize cache_bytes;             /* budget of preprocessed planes (default 512 MiB) */
   guint patch_size;              /* P (64) */
   guint batch_size;              /* patches per step (16) */
