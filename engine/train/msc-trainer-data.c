@@ -272,13 +272,14 @@ msc_train_data_get (MscTrainData *self, guint case_index, GError **error)
 void
 msc_train_data_cache_stats (const MscTrainData *self, MscTrainerCacheStats *stats)
 {
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new ((GMutex *) &self->cache_lock);
+  g_mutex_lock ((GMutex *) &self->cache_lock);
   stats->hits = self->hits;
   stats->misses = self->misses;
   stats->evictions = self->evictions;
   stats->bytes = self->bytes;
   stats->peak_bytes = self->peak_bytes;
   stats->budget = self->cfg->cache_bytes;
+  g_mutex_unlock ((GMutex *) &self->cache_lock);
 }
 
 /* ---- batches ------------------------------------------------------------ */
