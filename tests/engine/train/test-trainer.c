@@ -503,6 +503,57 @@ test_config_errors (Fixture *f, gconstpointer data)
   g_assert_cmpstr (h1, !=, h3);
 }
 
+/* ---- staged unfreezing --------------------------------------------------------- */
+
+static gboolean
+record_lr (guint step, double loss, double lr, double metric, gpointer user_data)
+{
+  g_array_append_val ((GArray *) user_data, lr);
+  return TRUE;
+}
+
+/* Stage 0 (steps 0..3) trains only the mask head at the schedule's rate;
+ * stage 1 (from step 4) everything at half of it. With a constant rate of
+ * 0.01 the log reads 0.01 for steps 1..4 and 0.005 for 5..8 (the progress
+ * step counts steps done, so step 5 is the first of stage 1). */
+static void
+test_stages (Fixture *f, gconstpointer data)
+{
+  g_autofree char *out = out_dir (f, "stages");
+  MscTrainerConfig cfg;
+  small_config (f, &cfg, out);
+  cfg.steps = 4;
+  cfg.lr.kind = MSC_LR_CONSTANT;
+  cfg.stages[0] = (MscTrainStage) { 0, "mask_logits.", 1.0 };
+  cfg.stages[1] = (MscTrainStage) { 4, "", 0.5 };
+  cfg.n_stages = 2;
+  g_autoptr (MscTrainer) t = make (f, &cfg);
+  gsize n;
+  MscModel *m = msc_trainer_get_model (t);
+  g_autofree float *enc0 = g_memdup2 (msc_model_get_param (m, "enc.conv1.weight", &n), 72 * sizeof (float));
+  g_autofree float *head0 = g_memdup2 (msc_model_get_param (m, "mask_logits.weight", &n), 8 * sizeof (float));
+  g_autoptr (GArray) lrs = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr (GError) error = NULL;
+  g_assert_true (msc_trainer_run (t, record_lr, lrs, NULL, &error));
+  g_assert_no_error (error);
+  /* After stage 0: the encoder as initialised, the head moved. */
+  g_assert_cmpmem (enc0, 72 * sizeof (float), msc_model_get_param (m, "enc.conv1.weight", NULL), 72 * sizeof (float));
+  g_assert_true (memcmp (head0, msc_model_get_param (m, "mask_logits.weight", NULL), 8 * sizeof (float)) != 0);
+  /* Both stages in one fresh 8-step run: the rates switch at step 4 and
+   * the encoder trains in stage 1. */
+  g_autofree char *out2 = out_dir (f, "stages2");
+  cfg.output_dir = out2;
+  cfg.steps = 8;
+  g_autoptr (MscTrainer) t2 = make (f, &cfg);
+  g_array_set_size (lrs, 0);
+  g_assert_true (msc_trainer_run (t2, record_lr, lrs, NULL, &error));
+  g_assert_cmpuint (lrs->len, ==, 8);
+  for (guint i = 0; i < 8; i++)
+    g_assert_cmpfloat_with_epsilon (g_array_index (lrs, double, i), i < 4 ? 0.01 : 0.005, 1e-12);
+  g_assert_true (memcmp (enc0, msc_model_get_param (msc_trainer_get_model (t2), "enc.conv1.weight", NULL),
+                         72 * sizeof (float)) != 0);
+}
+
 /* ---- real data ------------------------------------------------------------------ */
 
 /* The default chain (median ... normalize at 0.4 mm) on mdb001..mdb004
@@ -558,6 +609,7 @@ main (int argc, char **argv)
   ADD ("/train/trainer/cancel", test_cancel);
   ADD ("/train/trainer/cache-budget", test_cache_budget);
   ADD ("/train/trainer/config", test_config_errors);
+  ADD ("/train/trainer/stages", test_stages);
   ADD ("/train/trainer/mias", test_mias);
   return g_test_run ();
 }
