@@ -21,6 +21,7 @@
 
 #include "msc-graph.h"
 #include "msc-optim.h"
+#include "msc-rng.h"
 #include "msc-tensor.h"
 
 G_BEGIN_DECLS
@@ -107,6 +108,31 @@ typedef double (*MscModelLossFunc) (MscModel *model, gpointer user_data, GError 
 gboolean    msc_model_train_step     (MscModel *self, const MscTensor *input,
                                       MscModelLossFunc loss_fn, gpointer user_data,
                                       float lr, double *loss, GError **error);
+
+/* ---- checkpoints (msc-model-checkpoint.c) ----
+ * One safetensors file with everything that makes the next step what it
+ * would have been without a stop: parameters, running statistics, the
+ * optimiser's state ("optim.state") and step count, and the dropout RNG;
+ * metadata carries the caller's strings too (config hash, data position).
+ * Written atomically (temporary file renamed over path). */
+
+/* The optimiser state block (msc_optim_state_floats floats, transfer none)
+ * and step count; NULL / 0 before msc_model_set_optimizer. */
+float      *msc_model_get_optim_state (MscModel *self, gsize *n_floats);
+guint64     msc_model_get_optim_step  (const MscModel *self);
+/* The dropout generator (transfer none). */
+MscRng     *msc_model_get_rng         (MscModel *self);
+
+/* metadata: (nullable) extra string -> string pairs; keys starting with
+ * "msc." are reserved. Needs an optimiser (msc_model_set_optimizer). */
+gboolean    msc_model_save_checkpoint (MscModel *self, const char *path, GHashTable *metadata,
+                                       GError **error);
+/* Restores everything save wrote into a model built from the same graph
+ * with the same optimiser configuration; anything missing, misshapen or
+ * different is refused naming the file, and the model is untouched then.
+ * metadata: (out) (optional) all "__metadata__" pairs (transfer full). */
+gboolean    msc_model_load_checkpoint (MscModel *self, const char *path, GHashTable **metadata,
+                                       GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MscModel, msc_model_free)
 

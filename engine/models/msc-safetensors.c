@@ -473,6 +473,18 @@ msc_safetensors_get_dtype (const MscSafetensors *self, const char *name)
   return e ? e->dtype : NULL;
 }
 
+GHashTable *
+msc_safetensors_dup_metadata (const MscSafetensors *self)
+{
+  GHashTable *copy = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  GHashTableIter it;
+  gpointer k, v;
+  g_hash_table_iter_init (&it, self->metadata);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    g_hash_table_insert (copy, g_strdup (k), g_strdup (v));
+  return copy;
+}
+
 const char *
 msc_safetensors_get_metadata (const MscSafetensors *self, const char *key)
 {

@@ -40,6 +40,8 @@ MscTensor      *msc_safetensors_get        (MscSafetensors *self, const char *na
 const char     *msc_safetensors_get_dtype  (const MscSafetensors *self, const char *name);
 /* A "__metadata__" value (transfer none) (nullable). */
 const char     *msc_safetensors_get_metadata (const MscSafetensors *self, const char *key);
+/* Every "__metadata__" pair, a new string -> string table (transfer full). */
+GHashTable     *msc_safetensors_dup_metadata (const MscSafetensors *self);
 /* The file name used in messages (transfer none). */
 const char     *msc_safetensors_get_filename (const MscSafetensors *self);
 

@@ -1,0 +1,65 @@
+/* engine/train/msc-trainer-private.h — the trainer's data side shared by
+ * msc-trainer.c (the run) and msc-trainer-data.c (preprocessing cache,
+ * patch batches, prefetch thread). Not installed. */
+#pragma once
+
+#include "msc-patches.h"
+#include "msc-plane.h"
+#include "msc-trainer.h"
+
+G_BEGIN_DECLS
+
+/* One preprocessed image: F32 plane, breast mask (nullable) and the lesion
+ * circles mapped into its pixels. */
+typedef struct {
+  guint case_index;
+  MscPlane *image;
+  MscPlane *breast;
+  MscLesionCircle *circles;
+  guint n_circles;
+  gsize bytes;
+  guint64 last_use;
+} MscTrainEntry;
+
+/* One step's inputs and targets, allocated once per slot. */
+typedef struct {
+  guint step;
+  MscTensor *input;          /* (B, 1, P, P) */
+  float *seg_target;         /* (B, P, P) 0/1 */
+  gint32 *class_target;      /* (B) 0 = background, 1 benign / lesion, 2 malignant */
+  guint n;                   /* patches filled (B) */
+} MscTrainBatch;
+
+typedef struct _MscTrainData MscTrainData;
+
+/* cfg and manifest must outlive the source. classes: 2 or 3 (class codes). */
+MscTrainData *msc_train_data_new   (const MscTrainerConfig *cfg, MscManifest *manifest,
+                                    const guint *train, guint n_train, guint n_classes,
+                                    GError **error);
+void          msc_train_data_free  (MscTrainData *self);
+/* The preprocessed case through the cache (transfer none: valid until the
+ * next get). Only one thread may call it at a time. */
+const MscTrainEntry *msc_train_data_get (MscTrainData *self, guint case_index, GError **error);
+void          msc_train_data_cache_stats (const MscTrainData *self, MscTrainerCacheStats *stats);
+
+MscTrainBatch *msc_train_batch_new  (guint batch, guint patch, GError **error);
+void           msc_train_batch_free (MscTrainBatch *b);
+
+/* Fills b for step from an RNG derived from (seed, step) only. */
+gboolean msc_train_data_fill (MscTrainData *self, guint step, MscTrainBatch *b, GError **error);
+/* Validation patches: patch j (first <= j < total) comes from
+ * cases[j % n_cases] with an RNG from (seed, stream, j), no augmentation;
+ * b->n = min (B, total - first). */
+gboolean msc_train_data_fill_fixed (MscTrainData *self, const guint *cases, guint n_cases,
+                                    guint64 stream, guint first, guint total, MscTrainBatch *b,
+                                    GError **error);
+
+/* Prefetch: start_step asks the worker for step; take waits for it and
+ * returns the filled slot (FALSE with the worker's error). */
+gboolean       msc_train_data_start_prefetch (MscTrainData *self, GError **error);
+void           msc_train_data_request (MscTrainData *self, guint step);
+MscTrainBatch *msc_train_data_take    (MscTrainData *self, guint step, GError **error);
+/* Waits until the worker has nothing in hand (before a run starts again). */
+void           msc_train_data_drain   (MscTrainData *self);
+
+G_END_DECLS
