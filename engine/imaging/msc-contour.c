@@ -366,7 +366,8 @@ msc_contour_rasterize (const GPtrArray *polygons, guint width, guint height, GEr
       for (gsize i = 0; p != NULL && p->len >= 3 && i < p->len; i++)
         add_crossings (xs, pt (p, i), pt (p, i + 1), height);
     }
-  qsort (xs->data, xs->len, sizeof (Crossing), crossing_cmp);
+  if (xs->len > 1)                    /* no crossings: the array may have no buffer */
+    qsort (xs->data, xs->len, sizeof (Crossing), crossing_cmp);
   guint8 *m = msc_plane_u8 (mask);
   const Crossing *c = (const Crossing *) xs->data;
   for (gsize i = 0; i + 1 < xs->len; i += 2)

@@ -138,8 +138,11 @@ msc_metrics_froc (const MscFrocImage *images, gsize n_images, GError **error)
                    _("FROC needs ground-truth lesions; the %lu images have none"), (gulong) n_images);
       return NULL;
     }
-  qsort (tp->data, tp->len, sizeof (double), double_cmp_desc);
-  qsort (fp->data, fp->len, sizeof (double), double_cmp_desc);
+  /* An empty GArray may have no buffer at all: qsort must not see NULL. */
+  if (tp->len > 1)
+    qsort (tp->data, tp->len, sizeof (double), double_cmp_desc);
+  if (fp->len > 1)
+    qsort (fp->data, fp->len, sizeof (double), double_cmp_desc);
 
   /* At most one point per score plus the origin. */
   gsize max_points = (gsize) tp->len + fp->len + 1;
