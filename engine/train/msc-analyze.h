@@ -11,8 +11,8 @@
  *
  * A model bundle is a folder with model.json (the model card):
  *
- *   {"format": "mammoscope-model", "version": 1,
- *    "name": "mias-unet", "model_version": "1.0",
+ *   {"format": "mammoscope-model", "format_version": 1,
+ *    "name": "mias-unet", "version": "1.0",
  *    "graph": "graph.json", "weights": "weights.safetensors",
  *    "preprocess": "mask,orient,crop,resample,clahe",
  *    "pixel_spacing_mm": 0.4,
