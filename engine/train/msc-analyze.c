@@ -519,6 +519,13 @@ analyze_locked (MscAnalyzer *self, const MscImage *image, GCancellable *cancella
   double row_mm = 0, col_mm = 0;
   if (!msc_image_get_spacing_mm (image, &row_mm, &col_mm) || row_mm <= 0 || col_mm <= 0)
     row_mm = col_mm = self->assumed_mm;
+  if (row_mm <= 0)
+    {
+      /* Areas in mm² and the card's pixel spacing both need it. */
+      g_set_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID,
+                   _("the image has no pixel spacing and none is assumed (--spacing)"));
+      return NULL;
+    }
   MscPreprocessOptions opts;
   msc_preprocess_options_init (&opts);
   opts.source_mm = self->assumed_mm;
