@@ -9,6 +9,7 @@
 
 #include "msc-analyze.h"
 #include "msc-analyze-private.h"
+#include "msc-load.h"
 #include "msc-model.h"
 #include "msc-preprocess.h"
 #include "msc-test-util.h"
@@ -323,6 +324,43 @@ test_async (void)
   msc_analysis_free (r);
 }
 
+/* -m perf: the U-Net preset (random weights) on a real 1024 x 1024 MIAS
+ * image with the full chain at 0.4 mm; prints the seconds taken. */
+static void
+test_mias_timing (void)
+{
+  if (!g_test_perf ())
+    {
+      g_test_skip ("timing runs with -m perf");
+      return;
+    }
+  g_autofree char *png = msc_test_shared_path ("mias/images/mdb005.png");
+  if (png == NULL)
+    return;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *preset = g_test_build_filename (G_TEST_DIST, "..", "data", "models", "presets",
+                                                   "unet-small-hierarchical.json", NULL);
+  g_autofree char *dir = write_bundle ("median,mask,artefacts,pectoral,orient,crop,resample,clahe",
+                                       "mask_logits", "\"threshold\": 0.5,");
+  g_autofree char *graph = g_build_filename (dir, "graph.json", NULL);
+  g_autofree char *weights = g_build_filename (dir, "weights.safetensors", NULL);
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (preset, &text, NULL, &error));
+  g_assert_true (g_file_set_contents (graph, text, -1, &error));
+  g_autoptr (MscModel) m = msc_model_load (graph, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (msc_model_save (m, weights, &error));
+  g_autoptr (MscAnalyzer) a = load (dir);
+  msc_analyzer_set_assumed_spacing (a, 0.2);
+  g_autoptr (MscImage) img = msc_image_load (png, NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr (MscAnalysis) r = msc_analyze_image (a, img, NULL, &error);
+  g_assert_no_error (error);
+  g_test_message ("mdb005.png (1024 x 1024), unet-small-hierarchical: %.3f s",
+                  msc_analysis_get_seconds (r));
+  g_test_minimized_result (msc_analysis_get_seconds (r), "analyze seconds");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -333,5 +371,6 @@ main (int argc, char **argv)
   g_test_add_func ("/train/analyze/bad-cards", test_bad_cards);
   g_test_add_func ("/train/analyze/cancel", test_cancel);
   g_test_add_func ("/train/analyze/async", test_async);
+  g_test_add_func ("/train/analyze/mias-timing", test_mias_timing);
   return g_test_run ();
 }
