@@ -437,7 +437,14 @@ run_tiles (MscAnalyzer *self, const MscPlane *input, Accum *acc, GCancellable *c
     return NULL;
   acc->prob_sum = msc_plane_f32 (prob);
   acc->weight_sum = msc_plane_f32 (weight);
-  guint xs[64], ys[64];     /* 64 tiles of 448 px cover 28672 px, above any plane we accept */
+  guint xs[64], ys[64];     /* 64 tiles per side: 28736 px, more than any mammogram */
+  guint most = 63 * (MSC_ANALYZE_TILE - MSC_ANALYZE_OVERLAP) + MSC_ANALYZE_TILE;
+  if (w > most || h > most)
+    {
+      g_set_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID,
+                   _("the preprocessed image is %u x %u pixels; at most %u per side"), w, h, most);
+      return NULL;
+    }
   guint nx = tile_origins (w, xs, G_N_ELEMENTS (xs)), ny = tile_origins (h, ys, G_N_ELEMENTS (ys));
   for (guint j = 0; j < ny; j++)
     for (guint i = 0; i < nx; i++)

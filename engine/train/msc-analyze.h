@@ -28,6 +28,14 @@
  * "min_area_mm2" (findings smaller than this are dropped, default 1.0).
  * Input normalisation: the preprocessed plane is scaled to 0..1 (U8/U16 by
  * their maximum value, F32 as it is), then (v - mean) / std.
+ *
+ * The heatmap output must have the input's size. Planes larger than one
+ * tile run as overlapping tiles (MSC_ANALYZE_TILE, MSC_ANALYZE_OVERLAP)
+ * blended with linear ramps over the overlap, so memory stays bounded; the
+ * class logits are then the tiles' logits averaged, weighted by tile area.
+ * The kept probability map is at the ORIGINAL resolution (4 bytes per
+ * pixel: 4 MiB for 1024 x 1024, 90 MiB for 4096 x 5600), zero outside the
+ * breast when the chain computed a mask ("mask" step).
  */
 #pragma once
 
