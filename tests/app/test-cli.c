@@ -391,6 +391,152 @@ test_preprocess (void)
   cli_run_clear (&run);
 }
 
+/* ---- analyze: a hand-written model bundle ----
+ * Graph: heatmap logit = 10 v - 5 (1x1 conv), and fixed hierarchical
+ * logits abnormal 1, malignant -2 (dense with weight 0 on the mean).
+ * Weights are written as raw safetensors: an 8-byte little-endian header
+ * length, the JSON header, then the F32 values in offset order. */
+static const char analyze_graph[] =
+  "{\"format\": \"mammoscope-graph\", \"version\": 1, \"name\": \"cli-tiny\","
+  " \"inputs\": [{\"name\": \"image\", \"shape\": [null, 1, null, null]}],"
+  " \"outputs\": [\"mask_logits\", \"abnormal_logit\", \"malignant_logit\"],"
+  " \"nodes\": ["
+  "  {\"name\": \"mask_logits\", \"op\": \"conv2d\", \"inputs\": [\"image\"],"
+  "   \"params\": {\"out_channels\": 1, \"kernel\": 1, \"bias\": true}},"
+  "  {\"name\": \"pool\", \"op\": \"global_avg_pool\", \"inputs\": [\"image\"]},"
+  "  {\"name\": \"abnormal_logit\", \"op\": \"dense\", \"inputs\": [\"pool\"],"
+  "   \"params\": {\"out_features\": 1}},"
+  "  {\"name\": \"malignant_logit\", \"op\": \"dense\", \"inputs\": [\"pool\"],"
+  "   \"params\": {\"out_features\": 1}}]}";
+
+static void
+write_analyze_bundle (const char *dir)
+{
+  static const struct { const char *name, *shape; float value; } t[] = {
+    { "abnormal_logit.bias", "[1]", 1.0f }, { "abnormal_logit.weight", "[1, 1]", 0.0f },
+    { "malignant_logit.bias", "[1]", -2.0f }, { "malignant_logit.weight", "[1, 1]", 0.0f },
+    { "mask_logits.bias", "[1]", -5.0f }, { "mask_logits.weight", "[1, 1, 1, 1]", 10.0f },
+  };
+  g_autoptr (GString) header = g_string_new ("{");
+  for (guint i = 0; i < G_N_ELEMENTS (t); i++)
+    g_string_append_printf (header, "%s\"%s\": {\"dtype\": \"F32\", \"shape\": %s, "
+                            "\"data_offsets\": [%u, %u]}", i ? ", " : "", t[i].name,
+                            t[i].shape, 4 * i, 4 * i + 4);
+  g_string_append (header, "}");
+  while (header->len % 8)
+    g_string_append_c (header, ' ');
+  g_autoptr (GByteArray) bytes = g_byte_array_new ();
+  guint64 len = GUINT64_TO_LE (header->len);
+  g_byte_array_append (bytes, (const guint8 *) &len, 8);
+  g_byte_array_append (bytes, (const guint8 *) header->str, header->len);
+  for (guint i = 0; i < G_N_ELEMENTS (t); i++)
+    g_byte_array_append (bytes, (const guint8 *) &t[i].value, 4);   /* little-endian host */
+  g_autofree char *graph = g_build_filename (dir, "graph.json", NULL);
+  g_autofree char *weights = g_build_filename (dir, "weights.safetensors", NULL);
+  g_autofree char *card = g_build_filename (dir, "model.json", NULL);
+  g_assert_true (g_file_set_contents (graph, analyze_graph, -1, NULL));
+  g_assert_true (g_file_set_contents (weights, (const char *) bytes->data, bytes->len, NULL));
+  g_assert_true (g_file_set_contents (card,
+    "{\"format\": \"mammoscope-model\", \"format_version\": 1, \"name\": \"cli-tiny\","
+    " \"version\": \"0.1\", \"graph\": \"graph.json\", \"weights\": \"weights.safetensors\","
+    " \"preprocess\": \"mask,orient,crop,resample\", \"pixel_spacing_mm\": 0.4,"
+    " \"normalization\": {\"mean\": 0, \"std\": 1},"
+    " \"outputs\": {\"heatmap\": \"mask_logits\", \"abnormal\": \"abnormal_logit\","
+    "  \"malignant\": \"malignant_logit\"}, \"threshold\": 0.5, \"intended_use\": \"tests\"}",
+    -1, NULL));
+}
+
+/* 300 x 200 8-bit: breast (80) against the right edge, a bright disk of
+ * radius 15 px (255) at (cx, cy). */
+static void
+write_disk_png (const char *path, guint cx, guint cy)
+{
+  enum { W = 300, H = 200 };
+  g_autofree guint8 *px = g_new0 (guint8, W * H);
+  for (guint y = 0; y < H; y++)
+    for (guint x = 0; x < W; x++)
+      {
+        double br = hypot (x - (W - 1.0), y - (H - 1) / 2.0);
+        px[y * W + x] = hypot ((double) x - cx, (double) y - cy) < 15 ? 255 : br < 90 ? 80 : 0;
+      }
+  g_autoptr (GError) error = NULL;
+  g_assert_true (msc_png_save_grey (path, W, H, 8, px, NULL, &error));
+}
+
+static void
+test_analyze (void)
+{
+  g_autofree char *dir = msc_test_tmpdir ();
+  g_autofree char *model = g_build_filename (dir, "model", NULL);
+  g_autofree char *images = g_build_filename (dir, "images", NULL);
+  g_autofree char *heat = g_build_filename (dir, "heat", NULL);
+  g_autofree char *json = g_build_filename (dir, "out.json", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (model, 0755), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (images, 0755), ==, 0);
+  write_analyze_bundle (model);
+  g_autofree char *a = g_build_filename (images, "a.png", NULL);
+  g_autofree char *b = g_build_filename (images, "b.png", NULL);
+  g_autofree char *bad = g_build_filename (images, "c.png", NULL);
+  write_disk_png (a, 250, 100);
+  write_disk_png (b, 240, 80);
+  g_assert_true (g_file_set_contents (bad, "\x89PNG\r\n\x1a\nbroken", -1, NULL));
+
+  CliRun run = cli ("analyze", images, "--json", json, "--model", model, "--spacing", "0.2",
+                    "--heatmap-dir", heat, NULL);
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_nonnull (strstr (run.err, "c.png: "));
+  g_assert_nonnull (strstr (run.err, "/2 a.png "));
+  cli_run_clear (&run);
+
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  g_assert_true (json_parser_load_from_file (parser, json, &error));
+  JsonArray *arr = json_node_get_array (json_parser_get_root (parser));
+  g_assert_cmpuint (json_array_get_length (arr), ==, 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      JsonObject *o = json_array_get_object_element (arr, i);
+      gboolean is_a = g_str_has_suffix (json_object_get_string_member (o, "path"), "a.png");
+      JsonObject *p = json_object_get_object_member (o, "class_probabilities");
+      /* normal = 1 - sigmoid (1) = 0.2689414 */
+      g_assert_cmpfloat_with_epsilon (json_object_get_double_member (p, "normal"), 0.2689414, 1e-6);
+      g_assert_cmpfloat_with_epsilon (json_object_get_double_member (o, "malignant_probability"),
+                                      0.1192029, 1e-6);
+      g_assert_true (json_object_has_member (o, "abnormal_probability"));
+      g_assert_true (json_object_has_member (o, "seconds"));
+      JsonObject *m = json_object_get_object_member (o, "model");
+      g_assert_cmpstr (json_object_get_string_member (m, "name"), ==, "cli-tiny");
+      g_assert_cmpuint (strlen (json_object_get_string_member (m, "sha256")), ==, 64);
+      JsonArray *fs = json_object_get_array_member (o, "findings");
+      g_assert_cmpuint (json_array_get_length (fs), ==, 1);
+      JsonObject *f = json_array_get_object_element (fs, 0);
+      JsonArray *c = json_object_get_array_member (f, "center");
+      g_assert_cmpfloat (fabs (json_array_get_double_element (c, 0) - (is_a ? 250 : 240)), <=, 2);
+      g_assert_cmpfloat (fabs (json_array_get_double_element (c, 1) - (is_a ? 100 : 80)), <=, 2);
+      /* pi 15^2 0.04 = 28.3 mm^2, give or take the blur of resampling. */
+      g_assert_cmpfloat (fabs (json_object_get_double_member (f, "area_mm2") - 28.3), <, 4);
+      g_assert_cmpuint (json_array_get_length (json_object_get_array_member (f, "contour")), >=, 4);
+      g_assert_cmpuint (json_array_get_length (json_object_get_array_member (f, "bbox")), ==, 4);
+    }
+  g_autofree char *heat_a = g_build_filename (heat, "a.png.heatmap.png", NULL);
+  g_autoptr (MscImage) hm = msc_png_load (heat_a, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (msc_image_get_width (hm), ==, 300);
+
+  /* No default model: say where it was looked for, exit 1. */
+  g_setenv ("MSC_DEFAULT_MODEL_DIR", dir, TRUE);
+  run = cli ("analyze", a, "--json", json, NULL);
+  g_unsetenv ("MSC_DEFAULT_MODEL_DIR");
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_nonnull (strstr (run.err, "no default model installed at"));
+  g_assert_nonnull (strstr (run.err, "--model"));
+  cli_run_clear (&run);
+
+  run = cli ("analyze", a, NULL);       /* no --json: a usage error */
+  g_assert_cmpint (run.status, ==, 2);
+  cli_run_clear (&run);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -403,5 +549,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/manifest", test_manifest);
   g_test_add_func ("/cli/phantom-study", test_phantom_study);
   g_test_add_func ("/cli/preprocess", test_preprocess);
+  g_test_add_func ("/cli/analyze", test_analyze);
   return g_test_run ();
 }
