@@ -453,6 +453,7 @@ static const struct {
   { "study", command_study, N_("group images into studies and show the hanging slots") },
   { "phantom", command_phantom, N_("write a synthetic four-view study with known lesions") },
   { "preprocess", msc_cli_preprocess, N_("run preprocessing steps and show each result") },
+  { "train", msc_cli_train, N_("train a model from a JSON configuration") },
 };
 
 static void
