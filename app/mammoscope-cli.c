@@ -454,6 +454,7 @@ static const struct {
   { "phantom", command_phantom, N_("write a synthetic four-view study with known lesions") },
   { "preprocess", msc_cli_preprocess, N_("run preprocessing steps and show each result") },
   { "train", msc_cli_train, N_("train a model from a JSON configuration") },
+  { "evaluate", msc_cli_evaluate, N_("score a trained model on a manifest (patch level)") },
 };
 
 static void

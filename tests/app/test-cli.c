@@ -571,6 +571,82 @@ test_train_sigint (void)
   g_assert_true (g_file_test (ck, G_FILE_TEST_EXISTS));
 }
 
+/* evaluate on the run of test_train's fixture: metrics JSON with the
+ * expected keys, labelled patch level, and both plots. */
+static void
+test_evaluate (void)
+{
+  g_autofree char *dir = msc_test_tmpdir ();
+  g_autofree char *cfg = train_fixture (dir, "e", 20);
+  CliRun run = cli ("train", "--config", cfg, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  cli_run_clear (&run);
+  g_autofree char *model = g_build_filename (dir, "e", NULL);
+  g_autofree char *manifest = g_build_filename (dir, "manifest.csv", NULL);
+  g_autofree char *json = g_build_filename (dir, "metrics.json", NULL);
+  g_autofree char *plots = g_build_filename (dir, "plots", NULL);
+  run = cli ("evaluate", "--model", model, "--manifest", manifest, "--json", json, "--plots",
+             plots, "--patches", "32", NULL);
+  g_test_message ("%s", run.err);
+  g_assert_cmpint (run.status, ==, 0);
+  cli_run_clear (&run);
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (json, &text, NULL, NULL));
+  g_test_message ("%s", text);
+  g_autoptr (JsonObject) o = parse_object (text);
+  g_assert_cmpstr (json_object_get_string_member (o, "level"), ==, "patch");
+  g_assert_cmpint (json_object_get_int_member (o, "cases"), ==, 6);
+  g_assert_cmpint (json_object_get_int_member (o, "patches"), ==, 32);
+  JsonObject *c = json_object_get_object_member (o, "classification");
+  const char *keys[] = { "auc", "auc_ci95", "sensitivity_at_80_specificity",
+                         "sensitivity_at_90_specificity", "average_precision", "confusion" };
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    g_assert_true (json_object_has_member (c, keys[i]));
+  double auc = json_object_get_double_member (c, "auc");
+  JsonArray *ci = json_object_get_array_member (c, "auc_ci95");
+  g_assert_cmpfloat (json_array_get_double_element (ci, 0), <=, auc);
+  g_assert_cmpfloat (json_array_get_double_element (ci, 1), >=, auc);
+  JsonObject *conf = json_object_get_object_member (c, "confusion");
+  gint64 total = json_object_get_int_member (conf, "tp") + json_object_get_int_member (conf, "fp")
+                 + json_object_get_int_member (conf, "tn") + json_object_get_int_member (conf, "fn");
+  g_assert_cmpint (total, ==, 32);
+  JsonObject *seg = json_object_get_object_member (o, "segmentation");
+  double dice = json_object_get_double_member (seg, "dice");
+  double iou = json_object_get_double_member (seg, "iou");
+  /* IoU = Dice / (2 - Dice) for pooled counts. */
+  g_assert_cmpfloat_with_epsilon (iou, dice / (2 - dice), 1e-9);
+  const char *pngs[] = { "roc.png", "pr.png" };
+  for (guint i = 0; i < G_N_ELEMENTS (pngs); i++)
+    {
+      g_autofree char *path = g_build_filename (plots, pngs[i], NULL);
+      g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+    }
+
+  /* The run's validation cases only: 2 of 6 patients at val_fraction 0.34. */
+  run = cli ("evaluate", "--model", model, "--manifest", manifest, "--json", json,
+             "--split", "validation", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  cli_run_clear (&run);
+  g_clear_pointer (&text, g_free);
+  g_assert_true (g_file_get_contents (json, &text, NULL, NULL));
+  g_autoptr (JsonObject) v = parse_object (text);
+  g_assert_cmpint (json_object_get_int_member (v, "cases"), ==, 2);
+
+  /* Refusals: no such run folder (1), missing --json or a bad --split (2). */
+  g_autofree char *none = g_build_filename (dir, "none", NULL);
+  run = cli ("evaluate", "--model", none, "--manifest", manifest, "--json", json, NULL);
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_nonnull (strstr (run.err, "config.json"));
+  cli_run_clear (&run);
+  run = cli ("evaluate", "--model", model, "--manifest", manifest, NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  cli_run_clear (&run);
+  run = cli ("evaluate", "--model", model, "--manifest", manifest, "--json", json, "--split",
+             "test", NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  cli_run_clear (&run);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -586,5 +662,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/train", test_train);
   g_test_add_func ("/cli/train/resume", test_train_resume);
   g_test_add_func ("/cli/train/sigint", test_train_sigint);
+  g_test_add_func ("/cli/evaluate", test_evaluate);
   return g_test_run ();
 }
