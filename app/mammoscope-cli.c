@@ -454,6 +454,8 @@ static const struct {
   { "phantom", command_phantom, N_("write a synthetic four-view study with known lesions") },
   { "preprocess", msc_cli_preprocess, N_("run preprocessing steps and show each result") },
   { "analyze", msc_cli_analyze, N_("run a model: class probabilities and findings as JSON") },
+  { "train", msc_cli_train, N_("train a model from a JSON configuration") },
+  { "evaluate", msc_cli_evaluate, N_("score a trained model on a manifest (patch level)") },
 };
 
 static void

@@ -24,5 +24,7 @@ MscImage *msc_cli_load_image    (const char *path, GError **error);
 
 int       msc_cli_preprocess    (int argc, char **argv);
 int       msc_cli_analyze       (int argc, char **argv);
+int       msc_cli_train         (int argc, char **argv);
+int       msc_cli_evaluate      (int argc, char **argv);
 
 G_END_DECLS

@@ -9,6 +9,7 @@
 
 #include <gio/gio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
@@ -533,6 +534,271 @@ test_analyze (void)
   cli_run_clear (&run);
 
   run = cli ("analyze", a, NULL);       /* no --json: a usage error */
+/* ---- train / evaluate ------------------------------------------------------
+ * Six 64 x 64 synthetic images (noise 40..99, a bright disk of radius 7 at
+ * a seeded spot 14..49, so it lies whole inside), a CSV manifest giving the
+ * same circles, a three-conv graph and a configuration: 20 steps of 8
+ * patches of 32 x 32, no preprocessing or augmentation (a few seconds). */
+
+static const char train_graph[] =
+  "{\"format\": \"mammoscope-graph\", \"version\": 1, \"name\": \"tiny\",\n"
+  " \"inputs\": [{\"name\": \"image\", \"shape\": [null, 1, null, null]}],\n"
+  " \"outputs\": [\"mask_logits\"],\n"
+  " \"nodes\": [\n"
+  "  {\"name\": \"enc.conv1\", \"op\": \"conv2d\", \"inputs\": [\"image\"], \"params\": {\"out_channels\": 8, \"kernel\": 3, \"padding\": 1}},\n"
+  "  {\"name\": \"enc.relu1\", \"op\": \"relu\", \"inputs\": [\"enc.conv1\"]},\n"
+  "  {\"name\": \"enc.conv2\", \"op\": \"conv2d\", \"inputs\": [\"enc.relu1\"], \"params\": {\"out_channels\": 8, \"kernel\": 3, \"padding\": 1}},\n"
+  "  {\"name\": \"enc.relu2\", \"op\": \"relu\", \"inputs\": [\"enc.conv2\"]},\n"
+  "  {\"name\": \"mask_logits\", \"op\": \"conv2d\", \"inputs\": [\"enc.relu2\"], \"params\": {\"out_channels\": 1, \"kernel\": 1}}\n"
+  " ]}\n";
+
+/* Writes the images, manifest.csv, tiny.json and run-NAME.json (output
+ * folder NAME, relative to the configuration) into dir. */
+static char *
+train_fixture (const char *dir, const char *name, guint steps)
+{
+  g_autoptr (GString) csv = g_string_new ("image,patient,laterality,view,label,cx,cy,radius,"
+                                          "type,severity\n");
+  g_autofree guint8 *px = g_new (guint8, 64 * 64);
+  guint32 state = 7;
+  for (guint i = 0; i < 6; i++)
+    {
+      /* A small LCG is enough for noise; positions from it too. */
+      state = state * 1664525u + 1013904223u;
+      double cx = 14 + (state >> 8) % 36;
+      state = state * 1664525u + 1013904223u;
+      double cy = 14 + (state >> 8) % 36;
+      for (guint y = 0; y < 64; y++)
+        for (guint x = 0; x < 64; x++)
+          {
+            state = state * 1664525u + 1013904223u;
+            guint noise = (state >> 8) % 60;
+            gboolean in = (x - cx) * (x - cx) + (y - cy) * (y - cy) <= 49.0;
+            px[y * 64 + x] = (guint8) ((in ? 200 : 40) + (in ? noise / 2 : noise));
+          }
+      g_autofree char *img = g_strdup_printf ("img%u.png", i);
+      g_autofree char *path = g_build_filename (dir, img, NULL);
+      g_assert_true (msc_png_save_grey (path, 64, 64, 8, px, NULL, NULL));
+      g_string_append_printf (csv, "%s,P%u,R,MLO,,%g,%g,7,CIRC,B\n", img, i, cx, cy);
+    }
+  g_autofree char *mpath = g_build_filename (dir, "manifest.csv", NULL);
+  g_assert_true (g_file_set_contents (mpath, csv->str, -1, NULL));
+  g_autofree char *gpath = g_build_filename (dir, "tiny.json", NULL);
+  g_assert_true (g_file_set_contents (gpath, train_graph, -1, NULL));
+  g_autofree char *cfg = g_strdup_printf (
+    "{\"graph\": \"tiny.json\", \"manifest\": \"manifest.csv\", \"output_dir\": \"%s\",\n"
+    " \"split\": {\"val_fraction\": 0.34, \"seed\": 3}, \"steps\": %u, \"seed\": 5, \"threads\": 1,\n"
+    " \"data\": {\"preprocess\": \"\", \"patch_size\": 32, \"batch_size\": 8},\n"
+    " \"augment\": {\"flip_h_prob\": 0, \"flip_v_prob\": 0, \"rotate_deg\": 0, \"zoom_min\": 1,"
+    " \"zoom_max\": 1, \"shift_min\": 0, \"shift_max\": 0, \"scale_min\": 1, \"scale_max\": 1},\n"
+    " \"optimizer\": {\"lr\": 0.01},\n"
+    " \"checkpoints\": {\"every\": 5, \"keep\": 10},\n"
+    " \"validation\": {\"every\": 10, \"patches\": 16}}\n", name, steps);
+  g_autofree char *cfg_name = g_strdup_printf ("run-%s.json", name);
+  char *cpath = g_build_filename (dir, cfg_name, NULL);
+  g_assert_true (g_file_set_contents (cpath, cfg, -1, NULL));
+  return cpath;
+}
+
+static GBytes *
+final_checkpoint (const char *out_dir, guint step)
+{
+  g_autofree char *name = g_strdup_printf ("checkpoint-%08u.safetensors", step);
+  g_autofree char *path = g_build_filename (out_dir, name, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GMappedFile) file = g_mapped_file_new (path, FALSE, &error);
+  g_assert_no_error (error);
+  return g_mapped_file_get_bytes (file);
+}
+
+static void
+test_train (void)
+{
+  g_autofree char *dir = msc_test_tmpdir ();
+  g_autofree char *cfg = train_fixture (dir, "a", 20);
+  CliRun run = cli ("train", "--config", cfg, NULL);
+  g_test_message ("%s", run.err);
+  g_assert_cmpint (run.status, ==, 0);
+  g_autofree char *out = g_build_filename (dir, "a", NULL);
+  g_assert_cmpstr (g_strstrip (run.out), ==, out);
+  g_assert_nonnull (strstr (run.err, "step 20/20"));
+  g_assert_nonnull (strstr (run.err, "ETA"));
+  g_assert_nonnull (strstr (run.err, "val "));
+  const char *files[] = { "config.json", "graph.json", "train-log.csv", "training.png",
+                          "checkpoint-00000020.safetensors" };
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *path = g_build_filename (out, files[i], NULL);
+      g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+    }
+  cli_run_clear (&run);
+
+  /* Again without --resume: refused, the earlier run is not overwritten. */
+  run = cli ("train", "--config", cfg, NULL);
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_nonnull (strstr (run.err, "--resume"));
+  cli_run_clear (&run);
+
+  /* A bad configuration: exit 1 naming the file and key; no --config: 2. */
+  g_autofree char *bad = g_build_filename (dir, "bad.json", NULL);
+  g_assert_true (g_file_set_contents (bad, "{\"graph\": \"tiny.json\", \"manifest\": "
+                                      "\"manifest.csv\", \"output_dir\": \"b\", \"optimizer\": "
+                                      "{\"lr\": 0}}", -1, NULL));
+  run = cli ("train", "--config", bad, NULL);
+  g_assert_cmpint (run.status, ==, 1);
+  g_autofree char *want = g_strdup_printf ("%s: optimizer.lr: must be between", bad);
+  g_assert_true (g_str_has_prefix (run.err, want));
+  cli_run_clear (&run);
+  run = cli ("train", NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  cli_run_clear (&run);
+}
+
+/* Stopped after step 7 (checkpoint 5 kept), resumed: the final weights
+ * file is byte for byte the uninterrupted run's. */
+static void
+test_train_resume (void)
+{
+  g_autofree char *dir = msc_test_tmpdir ();
+  g_autofree char *cfg_a = train_fixture (dir, "a", 20);
+  g_autofree char *cfg_b = train_fixture (dir, "b", 20);
+  CliRun run = cli ("train", "--config", cfg_a, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  cli_run_clear (&run);
+
+  run = cli ("train", "--config", cfg_b, "--max-steps", "7", NULL);
+  g_test_message ("%s", run.err);
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_nonnull (strstr (run.err, "--resume"));
+  cli_run_clear (&run);
+  g_autofree char *out_b = g_build_filename (dir, "b", NULL);
+  g_autofree char *ck5 = g_build_filename (out_b, "checkpoint-00000005.safetensors", NULL);
+  g_autofree char *ck20 = g_build_filename (out_b, "checkpoint-00000020.safetensors", NULL);
+  g_assert_true (g_file_test (ck5, G_FILE_TEST_IS_REGULAR));
+  g_assert_false (g_file_test (ck20, G_FILE_TEST_EXISTS));
+
+  run = cli ("train", "--config", cfg_b, "--resume", NULL);
+  g_test_message ("%s", run.err);
+  g_assert_cmpint (run.status, ==, 0);
+  cli_run_clear (&run);
+  g_autofree char *out_a = g_build_filename (dir, "a", NULL);
+  g_autoptr (GBytes) a = final_checkpoint (out_a, 20);
+  g_autoptr (GBytes) b = final_checkpoint (out_b, 20);
+  g_assert_true (g_bytes_equal (a, b));
+}
+
+/* Any checkpoint file in dir (older ones are pruned as the run goes on,
+ * so the test cannot wait for one name). */
+static gboolean
+has_checkpoint (const char *dir)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  for (const char *name; d && (name = g_dir_read_name (d));)
+    if (g_str_has_prefix (name, "checkpoint-") && g_str_has_suffix (name, ".safetensors"))
+      return TRUE;
+  return FALSE;
+}
+
+/* SIGINT while training: exits 1 saying how to resume, checkpoints kept. */
+static void
+test_train_sigint (void)
+{
+  g_autofree char *dir = msc_test_tmpdir ();
+  g_autofree char *cfg = train_fixture (dir, "s", 100000);
+  const char *argv[] = { msc_test_cli (), "train", "--config", cfg, NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocess) proc = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                                    | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  g_assert_no_error (error);
+  g_autofree char *out_dir = g_build_filename (dir, "s", NULL);
+  /* At most 60 s for the first checkpoint (step 5). */
+  for (guint i = 0; i < 6000 && !has_checkpoint (out_dir); i++)
+    g_usleep (10000);
+  g_assert_true (has_checkpoint (out_dir));
+  g_subprocess_send_signal (proc, SIGINT);
+  g_autofree char *out = NULL, *err = NULL;
+  g_assert_true (g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, &err, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 1);
+  g_assert_nonnull (strstr (err, "interrupted"));
+  g_assert_nonnull (strstr (err, "stopped at step"));
+  g_assert_nonnull (strstr (err, "--resume"));
+  g_assert_true (has_checkpoint (out_dir));
+}
+
+/* evaluate on the run of test_train's fixture: metrics JSON with the
+ * expected keys, labelled patch level, and both plots. */
+static void
+test_evaluate (void)
+{
+  g_autofree char *dir = msc_test_tmpdir ();
+  g_autofree char *cfg = train_fixture (dir, "e", 20);
+  CliRun run = cli ("train", "--config", cfg, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  cli_run_clear (&run);
+  g_autofree char *model = g_build_filename (dir, "e", NULL);
+  g_autofree char *manifest = g_build_filename (dir, "manifest.csv", NULL);
+  g_autofree char *json = g_build_filename (dir, "metrics.json", NULL);
+  g_autofree char *plots = g_build_filename (dir, "plots", NULL);
+  run = cli ("evaluate", "--model", model, "--manifest", manifest, "--json", json, "--plots",
+             plots, "--patches", "32", NULL);
+  g_test_message ("%s", run.err);
+  g_assert_cmpint (run.status, ==, 0);
+  cli_run_clear (&run);
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (json, &text, NULL, NULL));
+  g_test_message ("%s", text);
+  g_autoptr (JsonObject) o = parse_object (text);
+  g_assert_cmpstr (json_object_get_string_member (o, "level"), ==, "patch");
+  g_assert_cmpint (json_object_get_int_member (o, "cases"), ==, 6);
+  g_assert_cmpint (json_object_get_int_member (o, "patches"), ==, 32);
+  JsonObject *c = json_object_get_object_member (o, "classification");
+  const char *keys[] = { "auc", "auc_ci95", "sensitivity_at_80_specificity",
+                         "sensitivity_at_90_specificity", "average_precision", "confusion" };
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    g_assert_true (json_object_has_member (c, keys[i]));
+  double auc = json_object_get_double_member (c, "auc");
+  JsonArray *ci = json_object_get_array_member (c, "auc_ci95");
+  g_assert_cmpfloat (json_array_get_double_element (ci, 0), <=, auc);
+  g_assert_cmpfloat (json_array_get_double_element (ci, 1), >=, auc);
+  JsonObject *conf = json_object_get_object_member (c, "confusion");
+  gint64 total = json_object_get_int_member (conf, "tp") + json_object_get_int_member (conf, "fp")
+                 + json_object_get_int_member (conf, "tn") + json_object_get_int_member (conf, "fn");
+  g_assert_cmpint (total, ==, 32);
+  JsonObject *seg = json_object_get_object_member (o, "segmentation");
+  double dice = json_object_get_double_member (seg, "dice");
+  double iou = json_object_get_double_member (seg, "iou");
+  /* IoU = Dice / (2 - Dice) for pooled counts. */
+  g_assert_cmpfloat_with_epsilon (iou, dice / (2 - dice), 1e-9);
+  const char *pngs[] = { "roc.png", "pr.png" };
+  for (guint i = 0; i < G_N_ELEMENTS (pngs); i++)
+    {
+      g_autofree char *path = g_build_filename (plots, pngs[i], NULL);
+      g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+    }
+
+  /* The run's validation cases only: 2 of 6 patients at val_fraction 0.34. */
+  run = cli ("evaluate", "--model", model, "--manifest", manifest, "--json", json,
+             "--split", "validation", NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  cli_run_clear (&run);
+  g_clear_pointer (&text, g_free);
+  g_assert_true (g_file_get_contents (json, &text, NULL, NULL));
+  g_autoptr (JsonObject) v = parse_object (text);
+  g_assert_cmpint (json_object_get_int_member (v, "cases"), ==, 2);
+
+  /* Refusals: no such run folder (1), missing --json or a bad --split (2). */
+  g_autofree char *none = g_build_filename (dir, "none", NULL);
+  run = cli ("evaluate", "--model", none, "--manifest", manifest, "--json", json, NULL);
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_nonnull (strstr (run.err, "config.json"));
+  cli_run_clear (&run);
+  run = cli ("evaluate", "--model", model, "--manifest", manifest, NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  cli_run_clear (&run);
+  run = cli ("evaluate", "--model", model, "--manifest", manifest, "--json", json, "--split",
+             "test", NULL);
   g_assert_cmpint (run.status, ==, 2);
   cli_run_clear (&run);
 }
@@ -550,5 +816,9 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/phantom-study", test_phantom_study);
   g_test_add_func ("/cli/preprocess", test_preprocess);
   g_test_add_func ("/cli/analyze", test_analyze);
+  g_test_add_func ("/cli/train", test_train);
+  g_test_add_func ("/cli/train/resume", test_train_resume);
+  g_test_add_func ("/cli/train/sigint", test_train_sigint);
+  g_test_add_func ("/cli/evaluate", test_evaluate);
   return g_test_run ();
 }
