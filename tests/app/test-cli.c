@@ -9,11 +9,11 @@
 
 #include <gio/gio.h>
 #include <stdlib.h>
-#include <signal.h>
 #include <sys/wait.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
+#include <signal.h>
 
 typedef struct {
   int status;
@@ -534,6 +534,10 @@ test_analyze (void)
   cli_run_clear (&run);
 
   run = cli ("analyze", a, NULL);       /* no --json: a usage error */
+  g_assert_cmpint (run.status, ==, 2);
+  cli_run_clear (&run);
+}
+
 /* ---- train / evaluate ------------------------------------------------------
  * Six 64 x 64 synthetic images (noise 40..99, a bright disk of radius 7 at
  * a seeded spot 14..49, so it lies whole inside), a CSV manifest giving the
