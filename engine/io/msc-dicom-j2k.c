@@ -152,7 +152,7 @@ msc_dicom_j2k_decode (const guint8 *data, gsize size, guint width, guint height,
   if (size < 12)
     {
       g_set_error (error, MSC_IO_ERROR, MSC_IO_ERROR_INVALID,
-                   _("JPEG 2000 data is only %" G_GSIZE_FORMAT " bytes"), size);
+                   _("JPEG 2000 data is only %lu bytes"), (gulong) size);
       return FALSE;
     }
   /* DICOM says raw code stream, but some writers wrap it in a JP2 file. */

@@ -269,8 +269,8 @@ put_pixels (DcmDataset *ds, const MscImage *image, const char *path)
     if (pixels[i] > top)
       {
         g_autofree char *msg = g_strdup_printf (
-          _("%s: pixel %" G_GSIZE_FORMAT " has value %u, above %u bits stored"),
-          path, i, pixels[i], bits);
+          _("%s: pixel %lu has value %u, above %u bits stored"),
+          path, (gulong) i, pixels[i], bits);
         throw WriteError { MSC_IO_ERROR_INVALID, msg };
       }
   gboolean mono1 = msc_image_get_monochrome1 (image);

@@ -657,8 +657,8 @@ get_native (DcmPixelData *pd, const Header &h, const char *name, RawFrame *f, GE
   if (have < need)
     {
       g_set_error (error, MSC_IO_ERROR, MSC_IO_ERROR_TRUNCATED,
-                   _("%s: pixel data is %lu bytes, header declares %" G_GSIZE_FORMAT),
-                   name, (unsigned long) have, need);
+                   _("%s: pixel data is %lu bytes, header declares %lu"),
+                   name, (unsigned long) have, (unsigned long) need);
       return FALSE;
     }
   OFCondition cond;

@@ -92,8 +92,8 @@ msc_image_load (const char *path, const MscLoadOptions *opts, GError **error)
   if (g_stat (path, &st) == 0 && (guint64) st.st_size > MAX_FILE_BYTES)
     {
       g_set_error (error, MSC_IO_ERROR, MSC_IO_ERROR_TOO_LARGE,
-                   _("%s: file is %" G_GUINT64_FORMAT " bytes, above the 1 GiB limit"),
-                   path, (guint64) st.st_size);
+                   _("%s: file is %lu bytes, above the 1 GiB limit"),
+                   path, (gulong) st.st_size);
       return NULL;
     }
   g_autofree char *contents = NULL;

@@ -104,8 +104,8 @@ check_value (PgmCursor *c, guint32 value, guint32 maxval, gsize index, guint wid
   if (value <= maxval)
     return TRUE;
   g_set_error (error, MSC_IO_ERROR, MSC_IO_ERROR_INVALID,
-               _("%s: pixel (%" G_GSIZE_FORMAT ", %" G_GSIZE_FORMAT ") is %u, above maxval %u"),
-               c->name, index % width, index / width, value, maxval);
+               _("%s: pixel (%lu, %lu) is %u, above maxval %u"),
+               c->name, (gulong) (index % width), (gulong) (index / width), value, maxval);
   return FALSE;
 }
 
@@ -132,8 +132,8 @@ check_raw_size (PgmCursor *c, gsize n_pixels, guint32 maxval, gsize *start, GErr
   if (available < needed)
     {
       g_set_error (error, MSC_IO_ERROR, MSC_IO_ERROR_TRUNCATED,
-                   _("%s: pixel data is %" G_GSIZE_FORMAT " bytes, header declares %" G_GSIZE_FORMAT),
-                   c->name, available, needed);
+                   _("%s: pixel data is %lu bytes, header declares %lu"),
+                   c->name, (gulong) available, (gulong) needed);
       return FALSE;
     }
   return TRUE;
@@ -167,8 +167,8 @@ read_plain (PgmCursor *c, guint16 *out, guint width, gsize n_pixels, guint32 max
         {
           if (g_error_matches (local, MSC_IO_ERROR, MSC_IO_ERROR_TRUNCATED))
             g_set_error (error, MSC_IO_ERROR, MSC_IO_ERROR_TRUNCATED,
-                         _("%s: pixel data has %" G_GSIZE_FORMAT " values, header declares %" G_GSIZE_FORMAT),
-                         c->name, i, n_pixels);
+                         _("%s: pixel data has %lu values, header declares %lu"),
+                         c->name, (gulong) i, (gulong) n_pixels);
           else
             g_propagate_error (error, g_steal_pointer (&local));
           return FALSE;

@@ -111,7 +111,7 @@ check_header (PngReader *r, GError **error)
   if (r->size < 8 + 8 + 13 + 4)
     {
       g_set_error (error, MSC_IO_ERROR, MSC_IO_ERROR_TRUNCATED,
-                   _("%s: PNG ends inside its header (%" G_GSIZE_FORMAT " bytes)"), r->name, r->size);
+                   _("%s: PNG ends inside its header (%lu bytes)"), r->name, (gulong) r->size);
       return FALSE;
     }
   if (memcmp (r->data + 12, "IHDR", 4) == 0)
@@ -281,7 +281,7 @@ msc_png_load_bytes (const guint8 *data, gsize size, const char *name,
     g_set_error (error, MSC_IO_ERROR, MSC_IO_ERROR_TOO_LARGE, "%s: %s", name, r.diag.message);
   else if (r.truncated)
     g_set_error (error, MSC_IO_ERROR, MSC_IO_ERROR_TRUNCATED,
-                 _("%s: PNG data ends early (file is %" G_GSIZE_FORMAT " bytes)"), name, size);
+                 _("%s: PNG data ends early (file is %lu bytes)"), name, (gulong) size);
   else
     g_set_error (error, MSC_IO_ERROR, MSC_IO_ERROR_INVALID, _("%s: corrupt PNG: %s"), name, r.diag.message);
   reader_clear (&r);

@@ -650,8 +650,8 @@ read_whole_file (const char *path, gsize max_bytes, gsize *size, GError **error)
   if (st.st_size < 0 || (guint64) st.st_size > max_bytes)
     {
       g_set_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID,
-                   _("%s: file is %" G_GUINT64_FORMAT " bytes, above the limit of %" G_GSIZE_FORMAT),
-                   path, (guint64) st.st_size, max_bytes);
+                   _("%s: file is %lu bytes, above the limit of %lu"),
+                   path, (gulong) st.st_size, (gulong) max_bytes);
       return NULL;
     }
   char *data = NULL;
@@ -671,8 +671,8 @@ msc_manifest_load_bytes (const char *data, gsize size, const char *name, const c
   MscManifestBuilder b;
   msc_manifest_builder_init (&b, name, base_dir, opts);
   if (size > b.opts.max_bytes)
-    msc_manifest_builder_fatal (&b, 1, _("manifest is %" G_GSIZE_FORMAT " bytes, above the limit of %"
-                                         G_GSIZE_FORMAT), size, b.opts.max_bytes);
+    msc_manifest_builder_fatal (&b, 1, _("manifest is %lu bytes, above the limit of %lu"),
+                                (gulong) size, (gulong) b.opts.max_bytes);
   else
     {
       /* Sniff: JSON opens with '[' or '{' after an optional BOM and blanks. */

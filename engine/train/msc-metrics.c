@@ -186,8 +186,8 @@ check_cases (const double *scores, const guint8 *labels, gsize n, gboolean need_
       if (!isfinite (scores[i]))
         {
           g_set_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID,
-                       _("score of case %" G_GSIZE_FORMAT " is %g; scores must be finite"),
-                       i, scores[i]);
+                       _("score of case %lu is %g; scores must be finite"),
+                       (gulong) i, scores[i]);
           return FALSE;
         }
       pos += labels[i] != 0;
@@ -195,8 +195,8 @@ check_cases (const double *scores, const guint8 *labels, gsize n, gboolean need_
   if (need_both && (pos == 0 || pos == n))
     {
       g_set_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_EMPTY,
-                   _("a curve needs positive and negative cases; got %" G_GSIZE_FORMAT
-                     " positive and %" G_GSIZE_FORMAT " negative"), pos, n - pos);
+                   _("a curve needs positive and negative cases; got %lu positive and %lu negative"),
+                   (gulong) pos, (gulong) (n - pos));
       return FALSE;
     }
   *n_pos = pos;
@@ -345,8 +345,8 @@ msc_metrics_roc_average (const MscRoc *const *rocs, gsize n_rocs, gsize n_grid,
   if (n_grid < 2 || n_grid > (1u << 20))
     {
       g_set_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID,
-                   _("ROC average grid of %" G_GSIZE_FORMAT " points; use 2 to 1048576"),
-                   n_grid);
+                   _("ROC average grid of %lu points; use 2 to 1048576"),
+                   (gulong) n_grid);
       return NULL;
     }
   g_return_val_if_fail (rocs != NULL, NULL);
@@ -549,8 +549,8 @@ msc_metrics_confusion_argmax (const double *probabilities, const guint *truth, g
       if (truth[i] >= n_classes)
         {
           g_set_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID,
-                       _("case %" G_GSIZE_FORMAT " has class %u; classes are 0 to %u"),
-                       i, truth[i], n_classes - 1);
+                       _("case %lu has class %u; classes are 0 to %u"),
+                       (gulong) i, truth[i], n_classes - 1);
           return FALSE;
         }
       guint best = 0;
@@ -559,7 +559,7 @@ msc_metrics_confusion_argmax (const double *probabilities, const guint *truth, g
           if (isnan (p[c]))
             {
               g_set_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID,
-                           _("probability %u of case %" G_GSIZE_FORMAT " is NaN"), c, i);
+                           _("probability %u of case %lu is NaN"), c, (gulong) i);
               return FALSE;
             }
           if (p[c] > p[best])   /* strict: ties keep the lower class */
@@ -588,7 +588,7 @@ msc_metrics_summarize (const double *values, gsize n, MscSummary *out, GError **
       if (isnan (values[i]))
         {
           g_set_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID,
-                       _("value %" G_GSIZE_FORMAT " is NaN"), i);
+                       _("value %lu is NaN"), (gulong) i);
           return FALSE;
         }
       sum += values[i];

@@ -374,7 +374,7 @@ check_request (const char *path, guint width, guint height, const MscPlotSeries 
     if (series[i].n > 0 && (series[i].x == NULL || series[i].y == NULL))
       {
         g_set_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID,
-                     _("%s: series %" G_GSIZE_FORMAT " has points but no data"), path, i);
+                     _("%s: series %lu has points but no data"), path, (gulong) i);
         return FALSE;
       }
   return TRUE;

@@ -620,7 +620,7 @@ scan_text (const MscTrainConfig *tc, const char *text, gsize length, GError **er
 {
   if (length > MAX_CONFIG_BYTES)
     return fail (error, MSC_TRAIN_ERROR_INVALID, tc, NULL,
-                 _("is %" G_GSIZE_FORMAT " bytes, more than a configuration can be"), length);
+                 _("is %lu bytes, more than a configuration can be"), (gulong) length);
   if (memchr (text, '\0', length))
     return fail (error, MSC_TRAIN_ERROR_INVALID, tc, NULL, _("holds a NUL byte"));
   g_auto (MscJsonScan) scan;

@@ -381,8 +381,8 @@ trainer_loss (MscModel *model, gpointer user_data, GError **error)
       if (msc_tensor_numel (out) != (gint64) b->n * per)
         {
           g_set_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID,
-                       _("%s: output \"%s\" has %" G_GINT64_FORMAT " values, the masks %" G_GINT64_FORMAT),
-                       self->graph_path, self->seg_output, msc_tensor_numel (out), (gint64) b->n * per);
+                       _("%s: output \"%s\" has %ld values, the masks %ld"),
+                       self->graph_path, self->seg_output, (glong) msc_tensor_numel (out), (glong) b->n * per);
           return NAN;
         }
       const float *x = msc_tensor_data ((MscTensor *) out);
