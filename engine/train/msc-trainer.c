@@ -11,6 +11,7 @@
 
 #include "msc-i18n.h"
 #include "msc-loss.h"
+#include "msc-metrics.h"
 #include "msc-plot.h"
 #include "msc-safetensors.h"
 #include "msc-trainer-private.h"
@@ -456,30 +457,6 @@ lr_at (const MscTrainer *self, guint step)
 
 /* ---- evaluation ------------------------------------------------------------ */
 
-/* Mann-Whitney AUC, ties counted half. Not msc_metrics_auc: msc-metrics.h
- * and msc-manifest.h both define MscLesion on main, so no file can include
- * both yet; n is the validation patch count (small), so O(n^2) is fine. */
-static gboolean
-patch_auc (const double *scores, const guint8 *labels, gsize n, double *auc, GError **error)
-{
-  double pairs = 0, wins = 0;
-  for (gsize i = 0; i < n; i++)
-    for (gsize j = 0; j < n; j++)
-      if (labels[i] && !labels[j])
-        {
-          pairs += 1;
-          wins += scores[i] > scores[j] ? 1.0 : scores[i] == scores[j] ? 0.5 : 0.0;
-        }
-  if (pairs == 0)
-    {
-      g_set_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_EMPTY,
-                   _("validation patches hold only one class: no AUC"));
-      return FALSE;
-    }
-  *auc = wins / pairs;
-  return TRUE;
-}
-
 /* Global Dice of (sigmoid > 0.5) over all patches (robust to patches with
  * no lesion), or the lesion-vs-background AUC of 1 - p(background). */
 gboolean
@@ -553,7 +530,9 @@ msc_trainer_evaluate (MscTrainer *self, const guint *cases, guint n_cases, doubl
       *metric = sum == 0 ? 1.0 : 2.0 * (double) inter / (double) sum;
       return TRUE;
     }
-  return patch_auc (scores, labels, total, metric, error);
+  /* Validation patches with a single class cannot give an AUC: the
+   * metrics module says so (EMPTY) with the counts. */
+  return msc_metrics_auc (scores, labels, total, metric, error);
 }
 
 /* ---- checkpoints ----------------------------------------------------------- */
