@@ -71,11 +71,12 @@ def unet_decoder(g, x, skips, channels, prefix="dec"):
     return x
 
 
-def unet(args, name, hierarchical=False):
+def unet(args, name, hierarchical=False, base=None):
+    base = base or args.base_channels
     kind = "hierarchical abnormal/malignant" if hierarchical else "3-class"
     g = Graph(name, "U-Net, base %d channels, depth 4, conv-bn-relu x2 per level, "
-              "%s image head on the bottleneck" % (args.base_channels, kind), args.in_channels)
-    channels = [args.base_channels << i for i in range(4)]
+              "%s image head on the bottleneck" % (base, kind), args.in_channels)
+    channels = [base << i for i in range(4)]
     x, skips = "image", []
     for level, ch in enumerate(channels, start=1):
         x = g.double_conv("enc%d" % level, x, ch)
@@ -193,7 +194,12 @@ def main():
     if args.base_channels < 1 or args.in_channels < 1:
         sys.exit("channels must be >= 1")
     os.makedirs(args.out, exist_ok=True)
+    # unet-tiny: half the channels, a quarter of the work; what the default
+    # model uses, so cross-validation and ablations fit on two cores.
+    tiny = max(1, args.base_channels // 2)
     graphs = [unet(args, "unet-small"), unet(args, "unet-small-hierarchical", hierarchical=True),
+              unet(args, "unet-tiny", base=tiny),
+              unet(args, "unet-tiny-hierarchical", hierarchical=True, base=tiny),
               efficientnet_unet(args), dilated_fcn(args), patch_classifier(args)]
     for g in graphs:
         with open(os.path.join(args.out, g.name + ".json"), "w") as f:

@@ -348,7 +348,8 @@ static void
 test_presets (void)
 {
   static const char *const presets[] = {
-    "unet-small", "unet-small-hierarchical", "efficientnet-b0-unet", "dilated-fcn",
+    "unet-small", "unet-small-hierarchical", "unet-tiny", "unet-tiny-hierarchical",
+    "efficientnet-b0-unet", "dilated-fcn",
     "patch-classifier-fcn",
   };
   guint found = 0;
@@ -409,7 +410,8 @@ test_torch (void)
   g_autofree char *out = g_build_filename (tmpdir, "torch", NULL);
   g_assert_cmpint (g_mkdir_with_parents (out, 0755), ==, 0);
   static const char *const names[] = {
-    "unet-small", "unet-small-hierarchical", "efficientnet-b0-unet", "dilated-fcn",
+    "unet-small", "unet-small-hierarchical", "unet-tiny", "unet-tiny-hierarchical",
+    "efficientnet-b0-unet", "dilated-fcn",
     "patch-classifier-fcn", "all-ops",
   };
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);

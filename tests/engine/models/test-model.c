@@ -675,7 +675,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   tmpdir = msc_test_tmpdir ();
   static const char *const presets[] = {
-    "unet-small", "unet-small-hierarchical", "efficientnet-b0-unet", "dilated-fcn", "patch-classifier-fcn",
+    "unet-small", "unet-small-hierarchical", "unet-tiny", "unet-tiny-hierarchical", "efficientnet-b0-unet",
+    "dilated-fcn", "patch-classifier-fcn",
   };
   for (guint i = 0; i < G_N_ELEMENTS (presets); i++)
     {
