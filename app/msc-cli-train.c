@@ -4,6 +4,7 @@
  * --resume continues from it bit for bit).
  */
 #include "msc-cli.h"
+#include "msc-model-bundle.h"
 #include "msc-train-config.h"
 
 #include <errno.h>
@@ -175,6 +176,13 @@ train_with (const MscTrainConfig *tc, gboolean resume, guint max_steps)
   if (msc_trainer_get_stopped_early (trainer))
     g_printerr (_("stopped early at step %u (best validation metric %.4f)\n"),
                 msc_trainer_get_step (trainer), msc_trainer_get_best_metric (trainer));
+  /* The finished run becomes a bundle `analyze --model` and `evaluate` load. */
+  if (!msc_model_bundle_write (tc->output_dir, msc_trainer_get_model (trainer), &tc->trainer,
+                               NULL, msc_trainer_get_step (trainer), &error))
+    {
+      msc_cli_print_problem (error->message);
+      return 1;
+    }
   g_print ("%s\n", tc->output_dir);
   return 0;
 }

@@ -21,6 +21,7 @@ struct _MscAnalyzer {
   char *out_heatmap, *out_class, *out_abnormal, *out_malignant;   /* nullable but heatmap */
   double spacing_mm, mean, std, threshold, min_area_mm2, assumed_mm;
   guint input_multiple;
+  guint patch_size;             /* > 0: the class head judges patches of this side */
   MscModel *model;
   GMutex lock;                  /* the model is not thread-safe */
 };
@@ -192,6 +193,17 @@ card_fields (MscAnalyzer *self, JsonObject *card, GError **error)
       || !card_number (card, "input_multiple", FALSE, 32, 1, 1024, &multiple, p, error))
     return FALSE;
   self->input_multiple = (guint) multiple;
+  double patch = 0;
+  if (!card_number (card, "patch_size", FALSE, 0, 0, 4096, &patch, p, error))
+    return FALSE;
+  if (patch != floor (patch) || (patch > 0 && fmod (patch, multiple) != 0))
+    {
+      g_set_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID,
+                   _("%s: “patch_size” must be a whole multiple of “input_multiple” (%g)"), p,
+                   multiple);
+      return FALSE;
+    }
+  self->patch_size = (guint) patch;
   JsonNode *nn = json_object_get_member (card, "normalization");
   if (nn == NULL || !JSON_NODE_HOLDS_OBJECT (nn))
     {
@@ -422,7 +434,8 @@ run_tile (MscAnalyzer *self, const MscPlane *input, guint x0, guint y0, guint tw
         acc->prob_sum[i] += wt * p;
         acc->weight_sum[i] += wt;
       }
-  return accumulate_class (self, acc, (double) tw * th, error);
+  /* A patch-trained class head says nothing useful about a whole tile. */
+  return self->patch_size > 0 || accumulate_class (self, acc, (double) tw * th, error);
 }
 
 /* Probability map (F32, preprocessed grid) by overlapping tiles. */
@@ -490,6 +503,89 @@ msc_analyze_class_probabilities (const double *logits, gboolean hierarchical,
   out->malignant = e[2] / s;
 }
 
+/* Image-level probabilities from a patch-trained class head: the patches
+ * of the training size centred on the MSC_ANALYZE_CANDIDATES most
+ * suspicious places of the (masked, preprocessed-grid) map are judged in
+ * one batch; the image is as abnormal as its most abnormal patch, and
+ * benign or malignant as that patch says. Averaging a patch head over a
+ * whole tile would drown a 10 mm mass in normal tissue. */
+static gboolean
+patch_class_probabilities (MscAnalyzer *self, const MscPlane *input, const MscPlane *prob,
+                           MscClassProbabilities *out, GError **error)
+{
+  guint w = msc_plane_get_width (prob), h = msc_plane_get_height (prob), p = self->patch_size;
+  const float *map = msc_plane_peek_f32 (prob);
+  g_autofree guint8 *taken = g_new0 (guint8, (gsize) w * h);
+  guint cx[MSC_ANALYZE_CANDIDATES], cy[MSC_ANALYZE_CANDIDATES], n = 0;
+  double r2 = (p / 2.0) * (p / 2.0);
+  for (; n < MSC_ANALYZE_CANDIDATES; n++)
+    {
+      gssize best = -1;
+      for (gsize i = 0; i < (gsize) w * h; i++)
+        if (!taken[i] && (best < 0 || map[i] > map[best]))
+          best = (gssize) i;
+      if (best < 0)
+        break;
+      cx[n] = (guint) (best % w);
+      cy[n] = (guint) (best / w);
+      /* Later candidates lie outside this patch's inscribed circle. */
+      for (guint y = 0; y < h; y++)
+        for (guint x = 0; x < w; x++)
+          {
+            double dx = (double) x - cx[n], dy = (double) y - cy[n];
+            if (dx * dx + dy * dy < r2)
+              taken[(gsize) y * w + x] = 1;
+          }
+    }
+  gint64 shape[4] = { n, 1, p, p };
+  g_autoptr (MscTensor) t = msc_tensor_new (shape, 4, error);
+  if (t == NULL)
+    return FALSE;
+  float *d = msc_tensor_data (t);
+  float pad = (float) ((0.0 - self->mean) / self->std);
+  const float *src = msc_plane_peek_f32 (input);
+  for (guint k = 0; k < n; k++)
+    for (guint y = 0; y < p; y++)
+      for (guint x = 0; x < p; x++)
+        {
+          gint64 sx = (gint64) cx[k] - p / 2 + x, sy = (gint64) cy[k] - p / 2 + y;
+          gboolean inside = sx >= 0 && sy >= 0 && sx < w && sy < h;
+          d[((gsize) k * p + y) * p + x] = inside ? src[(gsize) sy * w + sx] : pad;
+        }
+  if (!msc_model_forward (self->model, t, error))
+    return FALSE;
+  const char *names[3] = { self->out_class, self->out_abnormal, self->out_malignant };
+  guint per = self->out_class ? 3 : 1;
+  const float *v[3] = { NULL, NULL, NULL };
+  for (guint k = self->out_class ? 0 : 1; k < (self->out_class ? 1u : 3u); k++)
+    {
+      const MscTensor *o = msc_model_get_output (self->model, names[k]);
+      if (o == NULL || msc_tensor_numel (o) != (gint64) n * per)
+        {
+          g_set_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID,
+                       _("%s: output “%s” should hold %u value(s) per patch"),
+                       self->card_path, names[k], per);
+          return FALSE;
+        }
+      v[k] = msc_tensor_data_const (o);
+    }
+  *out = (MscClassProbabilities) { 1.0, 0.0, 0.0 };
+  for (guint k = 0; k < n; k++)
+    {
+      double logits[3];
+      if (self->out_class)
+        for (guint c = 0; c < 3; c++)
+          logits[c] = v[0][k * 3 + c];
+      else
+        logits[0] = v[1][k], logits[1] = v[2][k];
+      MscClassProbabilities cp;
+      msc_analyze_class_probabilities (logits, self->out_class == NULL, &cp);
+      if (cp.normal < out->normal)
+        *out = cp;
+    }
+  return TRUE;
+}
+
 /* Zeroes the map outside the breast mask (same grid), then warps it back
  * onto the original image grid through the inverse of the chain's map. */
 static MscPlane *
@@ -552,11 +648,23 @@ analyze_locked (MscAnalyzer *self, const MscImage *image, GCancellable *cancella
                                     msc_image_get_height (image), error);
   if (heat == NULL)
     return NULL;
-  double logits[3];
-  for (guint c = 0; c < 3; c++)
-    logits[c] = acc.class_sum[c] / acc.class_weight;
   MscClassProbabilities cp;
-  msc_analyze_class_probabilities (logits, self->out_class == NULL, &cp);
+  if (self->patch_size > 0)
+    {
+      /* map_to_original has masked prob in place: candidates lie in the breast. */
+      if (!patch_class_probabilities (self, input, prob, &cp, error))
+        {
+          msc_plane_free (heat);
+          return NULL;
+        }
+    }
+  else
+    {
+      double logits[3];
+      for (guint c = 0; c < 3; c++)
+        logits[c] = acc.class_sum[c] / acc.class_weight;
+      msc_analyze_class_probabilities (logits, self->out_class == NULL, &cp);
+    }
   double seconds = (g_get_monotonic_time () - start) / 1e6;
   return msc_analysis_new (heat, &cp, row_mm, col_mm, self->min_area_mm2, seconds);
 }

@@ -25,14 +25,19 @@
  * malignant) or the hierarchical pair "abnormal" + "malignant"; "heatmap"
  * is an (N, 1, H, W) logit map. Optional: "input_multiple" (tile sides are
  * padded to a multiple of it, default 32 for 5 poolings) and
- * "min_area_mm2" (findings smaller than this are dropped, default 1.0).
+ * "min_area_mm2" (findings smaller than this are dropped, default 1.0),
+ * "patch_size" (see below; a whole multiple of "input_multiple").
  * Input normalisation: the preprocessed plane is scaled to 0..1 (U8/U16 by
  * their maximum value, F32 as it is), then (v - mean) / std.
  *
  * The heatmap output must have the input's size. Planes larger than one
  * tile run as overlapping tiles (MSC_ANALYZE_TILE, MSC_ANALYZE_OVERLAP)
- * blended with linear ramps over the overlap, so memory stays bounded; the
- * class logits are then the tiles' logits averaged, weighted by tile area.
+ * blended with linear ramps over the overlap, so memory stays bounded.
+ * Class probabilities: with "patch_size" (models trained on patches, as
+ * `train` writes them) the class head judges the patches of that size
+ * centred on the MSC_ANALYZE_CANDIDATES highest points of the map, and the
+ * most abnormal one speaks for the image; without it (whole-image heads)
+ * the tiles' logits are averaged, weighted by tile area.
  * The kept probability map is at the ORIGINAL resolution (4 bytes per
  * pixel: 4 MiB for 1024 x 1024, 90 MiB for 4096 x 5600), zero outside the
  * breast when the chain computed a mask ("mask" step).
@@ -53,6 +58,9 @@ G_BEGIN_DECLS
  * with weights that ramp down linearly over the margin. */
 #define MSC_ANALYZE_TILE     512
 #define MSC_ANALYZE_OVERLAP  64
+/* Patch-trained class heads (cards with "patch_size") judge this many
+ * patches centred on the map's most suspicious places. */
+#define MSC_ANALYZE_CANDIDATES 3
 
 typedef struct _MscAnalyzer MscAnalyzer;
 typedef struct _MscAnalysis MscAnalysis;
