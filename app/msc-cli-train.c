@@ -177,8 +177,12 @@ train_with (const MscTrainConfig *tc, gboolean resume, guint max_steps)
     g_printerr (_("stopped early at step %u (best validation metric %.4f)\n"),
                 msc_trainer_get_step (trainer), msc_trainer_get_best_metric (trainer));
   /* The finished run becomes a bundle `analyze --model` and `evaluate` load. */
-  if (!msc_model_bundle_write (tc->output_dir, msc_trainer_get_model (trainer), &tc->trainer,
-                               NULL, msc_trainer_get_step (trainer), &error))
+  MscModel *model = msc_trainer_get_model (trainer);
+  g_autofree char *why = msc_model_bundle_why_not (msc_model_get_graph (model), &tc->trainer);
+  if (why)
+    g_printerr (_("no model bundle: %s\n"), why);
+  else if (!msc_model_bundle_write (tc->output_dir, model, &tc->trainer, NULL,
+                                    msc_trainer_get_step (trainer), &error))
     {
       msc_cli_print_problem (error->message);
       return 1;

@@ -53,23 +53,36 @@ add_int (JsonBuilder *b, const char *key, gint64 value)
   json_builder_add_int_value (b, value);
 }
 
+char *
+msc_model_bundle_why_not (const MscGraph *g, const MscTrainerConfig *cfg)
+{
+  const char *heatmap = cfg->seg_output ? cfg->seg_output : "mask_logits";
+  gboolean flat = has_output (g, "class_logits");
+  gboolean pair = has_output (g, "abnormal_logit") && has_output (g, "malignant_logit");
+  if (!has_output (g, heatmap) || flat == pair)
+    return g_strdup_printf (_("graph “%s” needs the heatmap output “%s” and either "
+                              "“class_logits” or “abnormal_logit” and “malignant_logit” "
+                              "for a model bundle"), msc_graph_get_name (g), heatmap);
+  if (cfg->preprocess_steps && cfg->preprocess_steps[0] == '\0')
+    return g_strdup (_("a run without a preprocessing chain makes no model bundle: "
+                       "analyze repeats the chain the model was trained with"));
+  return NULL;
+}
+
 gboolean
 msc_model_bundle_write (const char *dir, MscModel *model, const MscTrainerConfig *cfg,
                         const MscModelBundleInfo *info, guint step, GError **error)
 {
   g_return_val_if_fail (dir != NULL && model != NULL && cfg != NULL, FALSE);
   const MscGraph *g = msc_model_get_graph (model);
-  const char *heatmap = cfg->seg_output ? cfg->seg_output : "mask_logits";
-  gboolean flat = has_output (g, "class_logits");
-  gboolean pair = has_output (g, "abnormal_logit") && has_output (g, "malignant_logit");
-  if (!has_output (g, heatmap) || flat == pair)
+  g_autofree char *why = msc_model_bundle_why_not (g, cfg);
+  if (why)
     {
-      g_set_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID,
-                   _("graph “%s” needs the heatmap output “%s” and either “class_logits” or "
-                     "“abnormal_logit” and “malignant_logit” to make a model bundle"),
-                   msc_graph_get_name (g), heatmap);
+      g_set_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID, "%s", why);
       return FALSE;
     }
+  const char *heatmap = cfg->seg_output ? cfg->seg_output : "mask_logits";
+  gboolean flat = has_output (g, "class_logits");
   MscModelBundleInfo none = { 0 };
   if (info == NULL)
     info = &none;

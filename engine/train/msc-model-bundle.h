@@ -9,6 +9,7 @@
  */
 #pragma once
 
+#include "msc-graph.h"
 #include "msc-model.h"
 #include "msc-trainer.h"
 
@@ -26,6 +27,11 @@ typedef struct {
 #define MSC_MODEL_BUNDLE_INTENDED_USE \
   "Research use only. Marks regions for a radiologist to look at; it supports " \
   "a radiologist's reading and never replaces it."
+
+/* Can this run become a bundle? NULL if so, else (transfer full) why not:
+ * the analyzer needs a heatmap and a class head, and a preprocessing chain
+ * (a run on raw values, "", has none to repeat). */
+char    *msc_model_bundle_why_not (const MscGraph *graph, const MscTrainerConfig *cfg);
 
 /* Writes dir/model.json, dir/model.safetensors and, unless it is already
  * there, dir/graph.json. model: the trained model (its graph gives the

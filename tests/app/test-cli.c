@@ -559,7 +559,8 @@ static const char train_graph[] =
 /* Writes the images, manifest.csv, tiny.json and run-NAME.json (output
  * folder NAME, relative to the configuration) into dir. */
 static char *
-train_fixture (const char *dir, const char *name, guint steps)
+train_fixture_with (const char *dir, const char *name, guint steps, const char *graph,
+                    const char *preprocess)
 {
   g_autoptr (GString) csv = g_string_new ("image,patient,laterality,view,label,cx,cy,radius,"
                                           "type,severity\n");
@@ -588,20 +589,26 @@ train_fixture (const char *dir, const char *name, guint steps)
   g_autofree char *mpath = g_build_filename (dir, "manifest.csv", NULL);
   g_assert_true (g_file_set_contents (mpath, csv->str, -1, NULL));
   g_autofree char *gpath = g_build_filename (dir, "tiny.json", NULL);
-  g_assert_true (g_file_set_contents (gpath, train_graph, -1, NULL));
+  g_assert_true (g_file_set_contents (gpath, graph, -1, NULL));
   g_autofree char *cfg = g_strdup_printf (
     "{\"graph\": \"tiny.json\", \"manifest\": \"manifest.csv\", \"output_dir\": \"%s\",\n"
     " \"split\": {\"val_fraction\": 0.34, \"seed\": 3}, \"steps\": %u, \"seed\": 5, \"threads\": 1,\n"
-    " \"data\": {\"preprocess\": \"\", \"patch_size\": 32, \"batch_size\": 8},\n"
+    " \"data\": {\"preprocess\": \"%s\", \"patch_size\": 32, \"batch_size\": 8},\n"
     " \"augment\": {\"flip_h_prob\": 0, \"flip_v_prob\": 0, \"rotate_deg\": 0, \"zoom_min\": 1,"
     " \"zoom_max\": 1, \"shift_min\": 0, \"shift_max\": 0, \"scale_min\": 1, \"scale_max\": 1},\n"
     " \"optimizer\": {\"lr\": 0.01},\n"
     " \"checkpoints\": {\"every\": 5, \"keep\": 10},\n"
-    " \"validation\": {\"every\": 10, \"patches\": 16}}\n", name, steps);
+    " \"validation\": {\"every\": 10, \"patches\": 16}}\n", name, steps, preprocess);
   g_autofree char *cfg_name = g_strdup_printf ("run-%s.json", name);
   char *cpath = g_build_filename (dir, cfg_name, NULL);
   g_assert_true (g_file_set_contents (cpath, cfg, -1, NULL));
   return cpath;
+}
+
+static char *
+train_fixture (const char *dir, const char *name, guint steps)
+{
+  return train_fixture_with (dir, name, steps, train_graph, "");
 }
 
 static GBytes *
@@ -655,6 +662,66 @@ test_train (void)
   cli_run_clear (&run);
   run = cli ("train", NULL);
   g_assert_cmpint (run.status, ==, 2);
+  cli_run_clear (&run);
+}
+
+/* The tiny graph plus a patch class head (global pool + dense). */
+static const char train_graph_head[] =
+  "{\"format\": \"mammoscope-graph\", \"version\": 1, \"name\": \"tiny-head\",\n"
+  " \"inputs\": [{\"name\": \"image\", \"shape\": [null, 1, null, null]}],\n"
+  " \"outputs\": [\"mask_logits\", \"class_logits\"],\n"
+  " \"nodes\": [\n"
+  "  {\"name\": \"enc.conv1\", \"op\": \"conv2d\", \"inputs\": [\"image\"], \"params\": {\"out_channels\": 8, \"kernel\": 3, \"padding\": 1}},\n"
+  "  {\"name\": \"enc.relu1\", \"op\": \"relu\", \"inputs\": [\"enc.conv1\"]},\n"
+  "  {\"name\": \"mask_logits\", \"op\": \"conv2d\", \"inputs\": [\"enc.relu1\"], \"params\": {\"out_channels\": 1, \"kernel\": 1}},\n"
+  "  {\"name\": \"pool\", \"op\": \"global_avg_pool\", \"inputs\": [\"enc.relu1\"]},\n"
+  "  {\"name\": \"class_logits\", \"op\": \"dense\", \"inputs\": [\"pool\"], \"params\": {\"out_features\": 3}}\n"
+  " ]}\n";
+
+/* A finished run with a class head and a chain becomes a model bundle
+ * that `analyze --model` loads; the card repeats the run's chain and patch
+ * size. A run without a class head says why it makes none. */
+static void
+test_train_bundle (void)
+{
+  g_autofree char *dir = msc_test_tmpdir ();
+  g_autofree char *cfg = train_fixture_with (dir, "a", 10, train_graph_head, "normalize");
+  CliRun run = cli ("train", "--config", cfg, NULL);
+  g_test_message ("%s", run.err);
+  g_assert_cmpint (run.status, ==, 0);
+  cli_run_clear (&run);
+  g_autofree char *out = g_build_filename (dir, "a", NULL);
+  g_autofree char *card = g_build_filename (out, "model.json", NULL);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  g_assert_true (json_parser_load_from_file (parser, card, &error));
+  JsonObject *o = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpstr (json_object_get_string_member (o, "preprocess"), ==, "normalize");
+  g_assert_cmpint (json_object_get_int_member (o, "patch_size"), ==, 32);
+  g_assert_cmpstr (json_object_get_string_member (o, "version"), ==, "step 10");
+  g_assert_nonnull (strstr (json_object_get_string_member (o, "intended_use"), "radiologist"));
+
+  g_autofree char *img = g_build_filename (dir, "img0.png", NULL);
+  g_autofree char *json = g_build_filename (dir, "analysis.json", NULL);
+  run = cli ("analyze", "--model", out, "--spacing", "0.2", "--json", json, img, NULL);
+  g_test_message ("%s", run.err);
+  g_assert_cmpint (run.status, ==, 0);
+  cli_run_clear (&run);
+  g_autoptr (JsonParser) p2 = json_parser_new ();
+  g_assert_true (json_parser_load_from_file (p2, json, &error));
+  JsonObject *r = json_array_get_object_element (json_node_get_array (json_parser_get_root (p2)), 0);
+  JsonObject *cp = json_object_get_object_member (r, "class_probabilities");
+  double sum = json_object_get_double_member (cp, "normal")
+               + json_object_get_double_member (cp, "benign")
+               + json_object_get_double_member (cp, "malignant");
+  g_assert_cmpfloat_with_epsilon (sum, 1.0, 1e-9);
+
+  g_autofree char *cfg_b = train_fixture_with (dir, "b", 5, train_graph, "normalize");
+  run = cli ("train", "--config", cfg_b, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.err, "no model bundle"));
+  g_autofree char *card_b = g_build_filename (dir, "b", "model.json", NULL);
+  g_assert_false (g_file_test (card_b, G_FILE_TEST_EXISTS));
   cli_run_clear (&run);
 }
 
@@ -822,6 +889,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/analyze", test_analyze);
   g_test_add_func ("/cli/train", test_train);
   g_test_add_func ("/cli/train/resume", test_train_resume);
+  g_test_add_func ("/cli/train/bundle", test_train_bundle);
   g_test_add_func ("/cli/train/sigint", test_train_sigint);
   g_test_add_func ("/cli/evaluate", test_evaluate);
   return g_test_run ();

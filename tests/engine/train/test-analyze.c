@@ -233,6 +233,62 @@ test_tiles (void)
   g_assert_cmpfloat (fabs (f->area_mm2 - want) / want, <, 0.05);
 }
 
+/* Sets one parameter of a bundle's weights file to a constant. */
+static void expect_refused (const char *dir, const char *part, const char *file);
+
+static void
+retune (const char *dir, const char *name, float value)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *graph = g_build_filename (dir, "graph.json", NULL);
+  g_autofree char *weights = g_build_filename (dir, "weights.safetensors", NULL);
+  g_autoptr (MscModel) m = msc_model_load (graph, weights, &error);
+  g_assert_no_error (error);
+  set_param (m, name, value);
+  g_assert_true (msc_model_save (m, weights, &error));
+}
+
+/* A patch-trained head (card "patch_size") judges the patch at the map's
+ * peak: the abnormal logit 10 mean - 5 of a bright lesion patch is high,
+ * while the same head averaged over whole tiles sees mostly fat and
+ * background. The malignant head is constant: pm = sigmoid (-2). */
+static void
+test_patch_head (void)
+{
+  g_autofree char *whole = write_bundle ("mask,crop", "mask_logits", "\"threshold\": 0.5,");
+  g_autofree char *patch = write_bundle ("mask,crop", "mask_logits",
+                                         "\"threshold\": 0.5, \"patch_size\": 32,");
+  const char *dirs[2] = { whole, patch };
+  double pa[2];
+  for (guint k = 0; k < 2; k++)
+    {
+      retune (dirs[k], "abnormal_logit.weight", 10.0f);
+      retune (dirs[k], "abnormal_logit.bias", -5.0f);
+      g_autoptr (MscAnalyzer) a = load (dirs[k]);
+      g_autoptr (MscImage) img = synthetic (200, 160, 150, 80);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (MscAnalysis) r = msc_analyze_image (a, img, NULL, &error);
+      g_assert_no_error (error);
+      MscClassProbabilities p;
+      msc_analysis_get_class_probabilities (r, &p);
+      pa[k] = msc_analysis_get_abnormal_probability (r);
+      g_assert_cmpfloat_with_epsilon (p.normal, 1 - pa[k], 1e-9);
+      g_assert_cmpfloat_with_epsilon (msc_analysis_get_malignant_probability (r), 0.1192029,
+                                      1e-6);
+    }
+  g_test_message ("abnormal probability: whole tiles %.3f, lesion patch %.3f", pa[0], pa[1]);
+  g_assert_cmpfloat (pa[0], <, 0.4);
+  g_assert_cmpfloat (pa[1], >, 0.85);
+
+  /* The patch must tile: a whole multiple of input_multiple (32). */
+  g_autofree char *odd = write_bundle ("mask,crop", "mask_logits",
+                                       "\"threshold\": 0.5, \"patch_size\": 48,");
+  expect_refused (odd, "patch_size", "model.json");
+  g_autofree char *frac = write_bundle ("mask,crop", "mask_logits",
+                                        "\"threshold\": 0.5, \"patch_size\": 31.5,");
+  expect_refused (frac, "patch_size", "model.json");
+}
+
 static void
 expect_refused (const char *dir, const char *part, const char *file)
 {
@@ -369,6 +425,7 @@ main (int argc, char **argv)
   g_test_add_func ("/train/analyze/class-probabilities", test_class_probabilities);
   g_test_add_func ("/train/analyze/tiles", test_tiles);
   g_test_add_func ("/train/analyze/bad-cards", test_bad_cards);
+  g_test_add_func ("/train/analyze/patch-head", test_patch_head);
   g_test_add_func ("/train/analyze/cancel", test_cancel);
   g_test_add_func ("/train/analyze/async", test_async);
   g_test_add_func ("/train/analyze/mias-timing", test_mias_timing);
