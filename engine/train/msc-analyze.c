@@ -22,6 +22,7 @@ struct _MscAnalyzer {
   double spacing_mm, mean, std, threshold, min_area_mm2, assumed_mm;
   guint input_multiple;
   guint patch_size;             /* > 0: the class head judges patches of this side */
+  double cal_abnormal[2], cal_malignant[2];   /* Platt a, b: sigmoid (a logit (p) + b) */
   MscModel *model;
   GMutex lock;                  /* the model is not thread-safe */
 };
@@ -156,6 +157,9 @@ card_outputs (MscAnalyzer *self, JsonObject *card, const MscGraph *g, GError **e
   return TRUE;
 }
 
+static gboolean card_calibration (MscAnalyzer *self, JsonObject *card, GError **error);
+static gboolean card_normalization (MscAnalyzer *self, JsonObject *card, GError **error);
+
 static gboolean
 card_fields (MscAnalyzer *self, JsonObject *card, GError **error)
 {
@@ -204,6 +208,53 @@ card_fields (MscAnalyzer *self, JsonObject *card, GError **error)
       return FALSE;
     }
   self->patch_size = (guint) patch;
+  return card_calibration (self, card, error) && card_normalization (self, card, error);
+}
+
+/* Optional "calibration": {"abnormal": {"a": A, "b": B}, "malignant": ...}
+ * maps a probability p to sigmoid (A logit (p) + B), fitted on held-out
+ * predictions so that 0.7 means about 7 in 10. Absent: identity (1, 0). */
+static gboolean
+card_calibration (MscAnalyzer *self, JsonObject *card, GError **error)
+{
+  const char *p = self->card_path;
+  self->cal_abnormal[0] = self->cal_malignant[0] = 1.0;
+  self->cal_abnormal[1] = self->cal_malignant[1] = 0.0;
+  JsonNode *n = json_object_get_member (card, "calibration");
+  if (n == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_OBJECT (n))
+    {
+      g_set_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID,
+                   _("%s: “calibration” is not an object"), p);
+      return FALSE;
+    }
+  const char *roles[2] = { "abnormal", "malignant" };
+  double *slots[2] = { self->cal_abnormal, self->cal_malignant };
+  for (guint k = 0; k < 2; k++)
+    {
+      JsonNode *r = json_object_get_member (json_node_get_object (n), roles[k]);
+      if (r == NULL)
+        continue;
+      if (!JSON_NODE_HOLDS_OBJECT (r))
+        {
+          g_set_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID,
+                       _("%s: “calibration.%s” is not an object"), p, roles[k]);
+          return FALSE;
+        }
+      /* a > 0: calibration must keep the order of the scores. */
+      if (!card_number (json_node_get_object (r), "a", TRUE, 1, 1e-6, 1e3, &slots[k][0], p, error)
+          || !card_number (json_node_get_object (r), "b", TRUE, 0, -1e3, 1e3, &slots[k][1], p,
+                           error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+card_normalization (MscAnalyzer *self, JsonObject *card, GError **error)
+{
+  const char *p = self->card_path;
   JsonNode *nn = json_object_get_member (card, "normalization");
   if (nn == NULL || !JSON_NODE_HOLDS_OBJECT (nn))
     {
@@ -586,6 +637,24 @@ patch_class_probabilities (MscAnalyzer *self, const MscPlane *input, const MscPl
   return TRUE;
 }
 
+static double
+platt (const double ab[2], double p)
+{
+  p = CLAMP (p, 1e-9, 1 - 1e-9);
+  return sigmoid (ab[0] * log (p / (1 - p)) + ab[1]);
+}
+
+/* The card's calibration on P(abnormal) and P(malignant | abnormal). */
+static void
+calibrate (const MscAnalyzer *self, MscClassProbabilities *cp)
+{
+  double pa = cp->benign + cp->malignant;
+  double pm = pa > 0 ? cp->malignant / pa : 0.0;
+  pa = platt (self->cal_abnormal, pa);
+  pm = platt (self->cal_malignant, pm);
+  *cp = (MscClassProbabilities) { 1 - pa, pa * (1 - pm), pa * pm };
+}
+
 /* Zeroes the map outside the breast mask (same grid), then warps it back
  * onto the original image grid through the inverse of the chain's map. */
 static MscPlane *
@@ -665,6 +734,7 @@ analyze_locked (MscAnalyzer *self, const MscImage *image, GCancellable *cancella
         logits[c] = acc.class_sum[c] / acc.class_weight;
       msc_analyze_class_probabilities (logits, self->out_class == NULL, &cp);
     }
+  calibrate (self, &cp);
   double seconds = (g_get_monotonic_time () - start) / 1e6;
   return msc_analysis_new (heat, &cp, row_mm, col_mm, self->min_area_mm2, seconds);
 }

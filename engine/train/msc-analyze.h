@@ -26,7 +26,9 @@
  * is an (N, 1, H, W) logit map. Optional: "input_multiple" (tile sides are
  * padded to a multiple of it, default 32 for 5 poolings) and
  * "min_area_mm2" (findings smaller than this are dropped, default 1.0),
- * "patch_size" (see below; a whole multiple of "input_multiple").
+ * "patch_size" (see below; a whole multiple of "input_multiple"),
+ * "calibration" {"abnormal": {"a", "b"}, "malignant": {...}} (Platt maps
+ * p -> sigmoid (a logit (p) + b), a > 0, fitted on held-out predictions).
  * Input normalisation: the preprocessed plane is scaled to 0..1 (U8/U16 by
  * their maximum value, F32 as it is), then (v - mean) / std.
  *

@@ -138,6 +138,23 @@ msc_model_bundle_write (const char *dir, MscModel *model, const MscTrainerConfig
       add_string (b, "malignant", "malignant_logit");
     }
   json_builder_end_object (b);
+  const double *cal[2] = { info->calibration_abnormal, info->calibration_malignant };
+  if (cal[0][0] > 0 || cal[1][0] > 0)
+    {
+      const char *roles[2] = { "abnormal", "malignant" };
+      json_builder_set_member_name (b, "calibration");
+      json_builder_begin_object (b);
+      for (guint k = 0; k < 2; k++)
+        if (cal[k][0] > 0)
+          {
+            json_builder_set_member_name (b, roles[k]);
+            json_builder_begin_object (b);
+            add_double (b, "a", cal[k][0]);
+            add_double (b, "b", cal[k][1]);
+            json_builder_end_object (b);
+          }
+      json_builder_end_object (b);
+    }
   json_builder_set_member_name (b, "training");
   json_builder_begin_object (b);
   add_int (b, "steps", step);

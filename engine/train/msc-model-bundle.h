@@ -22,6 +22,10 @@ typedef struct {
   const char *description;     /* default: none */
   const char *intended_use;    /* default: MSC_MODEL_BUNDLE_INTENDED_USE */
   double threshold;            /* finding threshold; 0 = 0.5 */
+  /* Platt maps {a, b} for P(abnormal) and P(malignant | abnormal), fitted
+   * on held-out predictions; a = 0: none written. */
+  double calibration_abnormal[2];
+  double calibration_malignant[2];
 } MscModelBundleInfo;
 
 #define MSC_MODEL_BUNDLE_INTENDED_USE \

@@ -211,6 +211,35 @@ test_class_probabilities (void)
 /* A plane larger than one tile: the breast crop is about 590 x 1170 px,
  * so 2 x 3 tiles (y origins 0, 448, ~658 in the crop, which starts near
  * row 65), and the lesion sits in the overlap of the first two rows. */
+static void expect_refused (const char *dir, const char *part, const char *file);
+
+/* Platt maps from the card: logit (pa) = 1 -> 2 * 1 + 0.5 = 2.5, and
+ * logit (pm) = -2 -> -2 + 1 = -1. A map that reverses order is refused. */
+static void
+test_calibration (void)
+{
+  g_autofree char *dir = write_bundle ("mask,crop", "mask_logits",
+                                       "\"threshold\": 0.5, \"calibration\": {\"abnormal\": "
+                                       "{\"a\": 2, \"b\": 0.5}, \"malignant\": {\"a\": 1, "
+                                       "\"b\": 1}},");
+  g_autoptr (MscAnalyzer) a = load (dir);
+  g_autoptr (MscImage) img = synthetic (200, 160, 150, 80);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MscAnalysis) r = msc_analyze_image (a, img, NULL, &error);
+  g_assert_no_error (error);
+  double pa = 1 / (1 + exp (-2.5)), pm = 1 / (1 + exp (1.0));
+  g_assert_cmpfloat_with_epsilon (msc_analysis_get_abnormal_probability (r), pa, 1e-9);
+  g_assert_cmpfloat_with_epsilon (msc_analysis_get_malignant_probability (r), pm, 1e-9);
+  MscClassProbabilities p;
+  msc_analysis_get_class_probabilities (r, &p);
+  g_assert_cmpfloat_with_epsilon (p.malignant, pa * pm, 1e-9);
+
+  g_autofree char *bad = write_bundle ("mask,crop", "mask_logits",
+                                       "\"threshold\": 0.5, \"calibration\": {\"abnormal\": "
+                                       "{\"a\": -1, \"b\": 0}},");
+  expect_refused (bad, "“a”", "model.json");
+}
+
 static void
 test_tiles (void)
 {
@@ -234,8 +263,6 @@ test_tiles (void)
 }
 
 /* Sets one parameter of a bundle's weights file to a constant. */
-static void expect_refused (const char *dir, const char *part, const char *file);
-
 static void
 retune (const char *dir, const char *name, float value)
 {
@@ -426,6 +453,7 @@ main (int argc, char **argv)
   g_test_add_func ("/train/analyze/tiles", test_tiles);
   g_test_add_func ("/train/analyze/bad-cards", test_bad_cards);
   g_test_add_func ("/train/analyze/patch-head", test_patch_head);
+  g_test_add_func ("/train/analyze/calibration", test_calibration);
   g_test_add_func ("/train/analyze/cancel", test_cancel);
   g_test_add_func ("/train/analyze/async", test_async);
   g_test_add_func ("/train/analyze/mias-timing", test_mias_timing);
