@@ -152,8 +152,22 @@ MscImageEval *msc_image_eval_compute (GPtrArray *records, const MscImageEvalOpti
                                       GError **error);
 void          msc_image_eval_free    (MscImageEval *self);   /* NULL-safe */
 
-/* The metrics JSON object ("level": "image"; keys listed in
- * engine/train/README.md), per_image included. (transfer full) */
+/* The metrics JSON object, (transfer full):
+ *   "level": "image", n_images, n_normal, n_abnormal, n_benign, n_malignant,
+ *   threshold, bootstrap_resamples, bootstrap_seed,
+ *   "abnormal" (normal vs abnormal, all images) and "malignant" (benign vs
+ *   malignant, abnormal images): {n_positive, n_negative, auc, auc_ci95
+ *   [lo, hi], average_precision, sensitivity_at_80_specificity,
+ *   sensitivity_at_90_specificity, threshold, confusion {tp, fp, tn, fn,
+ *   sensitivity, specificity} at threshold},
+ *   class_confusion {classes, counts[true][predicted]} (argmax of the three
+ *   class probabilities), dice {n_images, mean, pooled, pixels {tp, fp, fn}},
+ *   froc {all, masses (CIRC/SPIC/MISC), calcifications (CALC)}: {n_lesions,
+ *   sensitivity_at_fp {"0.25", "0.5", "1", "2"}}, mass_sensitivity_at_1fp,
+ *   notes [why a value is null], per_image [{path, patient, label,
+ *   abnormal_probability, malignant_probability, class_probabilities [3],
+ *   findings [{score, center [x, y]}], lesions, lesions_hit, dice}].
+ * Undefined numbers are null. */
 JsonNode     *msc_image_eval_to_json (const MscImageEval *self);
 /* roc-abnormal.png, roc-malignant.png, pr-abnormal.png and froc.png into
  * dir (created); a plot whose curve is undefined is not written and its
