@@ -84,10 +84,10 @@ msc_image_eval_lesion_contains (const MscImageEvalLesion *l, double x, double y)
 {
   if (l->mask == NULL)
     return (x - l->x) * (x - l->x) + (y - l->y) * (y - l->y) <= l->radius * l->radius;
-  /* The pixel under the point, as msc_metrics_froc reads masks. */
-  double rx = round (x), ry = round (y);
-  if (rx < 0 || ry < 0 || rx >= msc_plane_get_width (l->mask)
-      || ry >= msc_plane_get_height (l->mask))
+  /* The pixel under the point, as msc_metrics_froc reads masks (NaN misses). */
+  double rx = floor (x + 0.5), ry = floor (y + 0.5);
+  if (!(rx >= 0 && ry >= 0 && rx < msc_plane_get_width (l->mask)
+        && ry < msc_plane_get_height (l->mask)))
     return FALSE;
   return msc_plane_peek_u8 (l->mask)[(gsize) ry * msc_plane_get_width (l->mask) + (gsize) rx] != 0;
 }
