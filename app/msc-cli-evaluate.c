@@ -1,9 +1,12 @@
 /* app/msc-cli-evaluate.c — `mammoscope-cli evaluate --model DIR --manifest
- * FILE --json OUT`: a trained run folder (config.json, graph.json, newest
- * checkpoint) scored on a manifest's cases; metrics JSON and ROC/PR plots.
- * The numbers are PATCH-level ("level": "patch"), which the JSON says.
+ * FILE --json OUT`: a model scored on a manifest's cases; metrics JSON and
+ * plots. Two levels, which the JSON says: "image" (DIR holds a model
+ * bundle, model.json: whole images through the analyzer, msc-image-eval.h)
+ * and "patch" (a training run folder, config.json + graph.json + newest
+ * checkpoint: the trainer's fixed validation patches, msc-train-eval.h).
  */
 #include "msc-cli.h"
+#include "msc-image-eval.h"
 #include "msc-plot.h"
 #include "msc-rng.h"
 #include "msc-train-config.h"
@@ -18,8 +21,9 @@
 #define N_BOOT 1000
 
 typedef struct {
-  char *model_dir, *manifest, *images, *split, *json, *plots;
-  gint patches;
+  char *model_dir, *manifest, *images, *split, *json, *plots, *level;
+  gint patches, threads;
+  double threshold, spacing;
 } EvalArgs;
 
 static void
@@ -289,6 +293,96 @@ evaluate_with (const EvalArgs *a)
   return 0;
 }
 
+/* ---- image level ------------------------------------------------------------ */
+
+static void
+on_image (guint done, guint total, const char *path, gpointer user_data)
+{
+  g_autofree char *base = g_path_get_basename (path);
+  g_printerr (_("evaluate: %u/%u %s\n"), done, total, base);
+}
+
+static MscManifest *
+load_manifest (const EvalArgs *a, GError **error)
+{
+  MscManifestOptions opts = { .policy = MSC_MANIFEST_SKIP };
+  g_autoptr (GPtrArray) problems = NULL;
+  MscManifest *m = a->images ? msc_manifest_load_mias (a->manifest, a->images, &opts, &problems,
+                                                       error)
+                             : msc_manifest_load (a->manifest, &opts, &problems, error);
+  for (guint i = 0; problems && i < problems->len; i++)
+    msc_cli_print_problem (problems->pdata[i]);
+  return m;
+}
+
+/* The run's config.json is optional for a bundle: it supplies the
+ * validation split and the source spacing when the folder is a training
+ * output; a bare bundle needs --spacing for images without spacing. */
+static int
+evaluate_image (const EvalArgs *a)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *cfg_path = g_build_filename (a->model_dir, "config.json", NULL);
+  gboolean validation = a->split && strcmp (a->split, "validation") == 0;
+  g_autoptr (MscTrainConfig) tc = NULL;
+  if (validation || g_file_test (cfg_path, G_FILE_TEST_EXISTS))
+    tc = msc_train_config_load (cfg_path, NULL, &error);
+  g_autoptr (MscManifest) m = error ? NULL : load_manifest (a, &error);
+  g_autofree guint *cases = NULL;
+  guint n_cases = 0;
+  if (!m || !select_cases (a, tc, m, &cases, &n_cases, &error))
+    {
+      msc_cli_print_problem (error->message);
+      return 1;
+    }
+  MscImageEvalRunOptions ro = {
+    .threshold = a->threshold,
+    .assumed_spacing_mm = a->spacing > 0 ? a->spacing : tc ? tc->trainer.source_spacing_mm : 0,
+    .n_threads = a->threads > 0 ? (guint) a->threads : tc ? tc->trainer.n_threads : 0,
+  };
+  double threshold = 0;
+  g_autofree char *sha256 = NULL;
+  g_autoptr (GPtrArray) records = msc_image_eval_run_bundle (a->model_dir, &ro, m, cases,
+                                                             n_cases, on_image, NULL, NULL,
+                                                             &threshold, &sha256, &error);
+  MscImageEvalOptions eo;
+  msc_image_eval_options_init (&eo);
+  eo.threshold = threshold;
+  g_autoptr (MscImageEval) ev = records ? msc_image_eval_compute (records, &eo, &error) : NULL;
+  if (!ev)
+    {
+      msc_cli_print_problem (error->message);
+      return 1;
+    }
+  g_autoptr (JsonNode) root = msc_image_eval_to_json (ev);
+  JsonObject *o = json_node_get_object (root);
+  json_object_set_string_member (o, "model", a->model_dir);
+  json_object_set_string_member (o, "weights_sha256", sha256);
+  json_object_set_string_member (o, "manifest", a->manifest);
+  json_object_set_string_member (o, "split", a->split ? a->split : "all");
+  json_object_set_int_member (o, "cases", n_cases);
+  json_object_set_double_member (o, "assumed_spacing_mm", ro.assumed_spacing_mm);
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  json_generator_set_pretty (gen, TRUE);
+  json_generator_set_root (gen, root);
+  if (!json_generator_to_file (gen, a->json, &error))
+    {
+      msc_cli_print_problem (error->message);
+      return 1;
+    }
+  g_autoptr (GPtrArray) skipped = NULL;
+  if (a->plots && !msc_image_eval_write_plots (ev, a->plots, &skipped, &error))
+    {
+      msc_cli_print_problem (error->message);
+      return 1;
+    }
+  /* A fold without (say) calcifications has no curve to draw: said, not fatal. */
+  for (guint i = 0; skipped && i < skipped->len; i++)
+    g_printerr (_("%s: %s not written: its curve is undefined on these images\n"), a->plots,
+                (const char *) skipped->pdata[i]);
+  return 0;
+}
+
 int
 msc_cli_evaluate (int argc, char **argv)
 {
@@ -300,23 +394,48 @@ msc_cli_evaluate (int argc, char **argv)
     { "images", 0, 0, G_OPTION_ARG_FILENAME, &a.images, N_("MIAS images folder"), "DIR" },
     { "split", 0, 0, G_OPTION_ARG_STRING, &a.split,
       N_("all cases (default) or the run's validation cases"), "all|validation" },
+    { "level", 0, 0, G_OPTION_ARG_STRING, &a.level,
+      N_("image (default when DIR has model.json) or patch"), "image|patch" },
+    { "threshold", 0, 0, G_OPTION_ARG_DOUBLE, &a.threshold,
+      N_("Image level: findings, Dice and confusion threshold (default: the model's)"), "T" },
+    { "spacing", 0, 0, G_OPTION_ARG_DOUBLE, &a.spacing,
+      N_("Image level: pixel spacing (mm) of images without one (default: the run's "
+         "data.source_spacing_mm)"), "MM" },
+    { "threads", 0, 0, G_OPTION_ARG_INT, &a.threads,
+      N_("Image level: model kernel threads (0 = processors)"), "N" },
     { "patches", 0, 0, G_OPTION_ARG_INT, &a.patches,
-      N_("Patches to score (default: the run's validation patches)"), "N" },
+      N_("Patch level: patches to score (default: the run's validation patches)"), "N" },
     { "json", 0, 0, G_OPTION_ARG_FILENAME, &a.json, N_("Metrics JSON to write"), "OUT" },
-    { "plots", 0, 0, G_OPTION_ARG_FILENAME, &a.plots, N_("Folder for roc.png and pr.png"), "DIR" },
+    { "plots", 0, 0, G_OPTION_ARG_FILENAME, &a.plots,
+      N_("Folder for the plots (image: roc-abnormal.png, roc-malignant.png, pr-abnormal.png, "
+         "froc.png; patch: roc.png, pr.png)"), "DIR" },
     G_OPTION_ENTRY_NULL
   };
   int status = 2;
   if (!msc_cli_parse_options (_("evaluate --model DIR --manifest FILE --json OUT"),
-                              _("Score a trained model on a manifest's cases (patch level)."),
+                              _("Score a model on a manifest's cases: whole images with a "
+                                "model bundle (image level), or a training run's patches "
+                                "(patch level)."),
                               entries, &argc, &argv))
     goto out;
-  if (!a.model_dir || !a.manifest || !a.json || argc != 2 || a.patches < 0)
-    g_printerr (_("mammoscope-cli evaluate: expected --model DIR --manifest FILE --json OUT\n"));
+  gboolean image_level = FALSE;
+  if (a.model_dir && !a.level)
+    {
+      g_autofree char *card = g_build_filename (a.model_dir, "model.json", NULL);
+      image_level = g_file_test (card, G_FILE_TEST_EXISTS);
+    }
+  else if (a.level)
+    image_level = strcmp (a.level, "image") == 0;
+  if (!a.model_dir || !a.manifest || !a.json || argc != 2 || a.patches < 0 || a.threads < 0
+      || a.threshold < 0 || a.threshold >= 1 || a.spacing < 0 || a.spacing > 10)
+    g_printerr (_("mammoscope-cli evaluate: expected --model DIR --manifest FILE --json OUT "
+                  "(--threshold in [0, 1), --spacing in [0, 10], counts >= 0)\n"));
   else if (a.split && strcmp (a.split, "all") != 0 && strcmp (a.split, "validation") != 0)
     g_printerr (_("mammoscope-cli evaluate: --split must be all or validation, not %s\n"), a.split);
+  else if (a.level && strcmp (a.level, "image") != 0 && strcmp (a.level, "patch") != 0)
+    g_printerr (_("mammoscope-cli evaluate: --level must be image or patch, not %s\n"), a.level);
   else
-    status = evaluate_with (&a);
+    status = image_level ? evaluate_image (&a) : evaluate_with (&a);
 out:
   g_free (a.model_dir);
   g_free (a.manifest);
@@ -324,5 +443,6 @@ out:
   g_free (a.split);
   g_free (a.json);
   g_free (a.plots);
+  g_free (a.level);
   return status;
 }

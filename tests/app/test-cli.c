@@ -872,6 +872,122 @@ test_evaluate (void)
              "test", NULL);
   g_assert_cmpint (run.status, ==, 2);
   cli_run_clear (&run);
+
+  /* The run folder with a model card beside config.json (as train will
+   * write it): image level by default, the run's validation cases. */
+  write_analyze_bundle (model);
+  run = cli ("evaluate", "--model", model, "--manifest", manifest, "--json", json, "--split",
+             "validation", "--spacing", "0.2", NULL);
+  g_test_message ("%s", run.err);
+  g_assert_cmpint (run.status, ==, 0);
+  cli_run_clear (&run);
+  g_clear_pointer (&text, g_free);
+  g_assert_true (g_file_get_contents (json, &text, NULL, NULL));
+  g_autoptr (JsonObject) iv = parse_object (text);
+  g_assert_cmpstr (json_object_get_string_member (iv, "level"), ==, "image");
+  g_assert_cmpint (json_object_get_int_member (iv, "n_images"), ==, 2);
+  g_assert_cmpstr (json_object_get_string_member (iv, "split"), ==, "validation");
+}
+
+/* Image level on a bare model bundle (no config.json) and four MIAS-style
+ * images: two normal with a bright spot elsewhere (false marks), one
+ * malignant CIRC and one benign CALC with the spot on the lesion. */
+static void
+test_evaluate_image (void)
+{
+  g_autofree char *dir = msc_test_tmpdir ();
+  g_autofree char *model = g_build_filename (dir, "model", NULL);
+  g_autofree char *images = g_build_filename (dir, "images", NULL);
+  g_autofree char *labels = g_build_filename (dir, "labels.csv", NULL);
+  g_autofree char *json = g_build_filename (dir, "eval.json", NULL);
+  g_autofree char *plots = g_build_filename (dir, "plots", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (model, 0755), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (images, 0755), ==, 0);
+  write_analyze_bundle (model);
+  const struct { const char *id; guint cx, cy; } imgs[] = {
+    { "a", 250, 100 }, { "b", 240, 60 }, { "c", 240, 80 }, { "d", 250, 140 },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (imgs); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("%s.png", imgs[i].id);
+      g_autofree char *path = g_build_filename (images, name, NULL);
+      write_disk_png (path, imgs[i].cx, imgs[i].cy);
+    }
+  /* MIAS rows count y from the bottom: 199 - y on these 200-row images. */
+  g_assert_true (g_file_set_contents (labels,
+    "id,patient,laterality,view,tissue,abnormality,severity,x,y_from_bottom,radius\n"
+    "a,001,R,MLO,G,CIRC,M,250,99,15\n"
+    "b,001,L,MLO,G,NORM,,,,\n"
+    "c,002,R,MLO,G,CALC,B,240,119,10\n"
+    "d,002,L,MLO,G,NORM,,,,\n", -1, NULL));
+
+  CliRun run = cli ("evaluate", "--model", model, "--manifest", labels, "--images", images,
+                    "--json", json, "--plots", plots, "--spacing", "0.2", "--threads", "1", NULL);
+  g_test_message ("%s", run.err);
+  g_assert_cmpint (run.status, ==, 0);
+  g_assert_nonnull (strstr (run.err, "4/4 d.png"));
+  cli_run_clear (&run);
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (json, &text, NULL, NULL));
+  g_autoptr (JsonObject) o = parse_object (text);
+  g_assert_cmpstr (json_object_get_string_member (o, "level"), ==, "image");
+  g_assert_cmpint (json_object_get_int_member (o, "n_images"), ==, 4);
+  g_assert_cmpint (json_object_get_int_member (o, "n_normal"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (o, "n_abnormal"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (o, "n_benign"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (o, "n_malignant"), ==, 1);
+  g_assert_cmpfloat (json_object_get_double_member (o, "threshold"), ==, 0.5);
+  const char *keys[] = { "abnormal", "malignant", "class_confusion", "dice", "froc",
+                         "mass_sensitivity_at_1fp", "per_image", "weights_sha256" };
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    g_assert_true (json_object_has_member (o, keys[i]));
+  /* The fixed hierarchical logits give every image the same abnormal
+   * probability: the AUC is exactly one half. */
+  JsonObject *ab = json_object_get_object_member (o, "abnormal");
+  g_assert_cmpfloat (json_object_get_double_member (ab, "auc"), ==, 0.5);
+  JsonObject *dice = json_object_get_object_member (o, "dice");
+  g_assert_cmpint (json_object_get_int_member (dice, "n_images"), ==, 2);
+  g_assert_cmpfloat (json_object_get_double_member (dice, "mean"), >, 0.5);
+  g_assert_cmpfloat (json_object_get_double_member (dice, "mean"), <=, 1.0);
+  /* Both lesions found; two false marks over four images = 0.5 FP/image. */
+  JsonObject *froc = json_object_get_object_member (json_object_get_object_member (o, "froc"),
+                                                    "all");
+  g_assert_cmpint (json_object_get_int_member (froc, "n_lesions"), ==, 2);
+  JsonObject *at = json_object_get_object_member (froc, "sensitivity_at_fp");
+  g_assert_cmpfloat (json_object_get_double_member (at, "0.5"), ==, 1.0);
+  g_assert_cmpfloat (json_object_get_double_member (o, "mass_sensitivity_at_1fp"), ==, 1.0);
+  JsonArray *per = json_object_get_array_member (o, "per_image");
+  g_assert_cmpuint (json_array_get_length (per), ==, 4);
+  JsonObject *a = json_array_get_object_element (per, 0);
+  g_assert_cmpint (json_object_get_int_member (a, "lesions_hit"), ==, 1);
+  const char *pngs[] = { "roc-abnormal.png", "roc-malignant.png", "pr-abnormal.png", "froc.png" };
+  for (guint i = 0; i < G_N_ELEMENTS (pngs); i++)
+    {
+      g_autofree char *path = g_build_filename (plots, pngs[i], NULL);
+      g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+    }
+
+  /* No spacing for PNGs: 1, naming the image; the patch level or the
+   * validation split need the run's config.json: 1; a bad --level: 2. */
+  run = cli ("evaluate", "--model", model, "--manifest", labels, "--images", images, "--json",
+             json, NULL);
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_nonnull (strstr (run.err, "a.png"));
+  cli_run_clear (&run);
+  run = cli ("evaluate", "--model", model, "--manifest", labels, "--images", images, "--json",
+             json, "--level", "patch", NULL);
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_nonnull (strstr (run.err, "config.json"));
+  cli_run_clear (&run);
+  run = cli ("evaluate", "--model", model, "--manifest", labels, "--images", images, "--json",
+             json, "--split", "validation", "--spacing", "0.2", NULL);
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_nonnull (strstr (run.err, "config.json"));
+  cli_run_clear (&run);
+  run = cli ("evaluate", "--model", model, "--manifest", labels, "--json", json, "--level",
+             "lesion", NULL);
+  g_assert_cmpint (run.status, ==, 2);
+  cli_run_clear (&run);
 }
 
 int
@@ -892,5 +1008,6 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/train/bundle", test_train_bundle);
   g_test_add_func ("/cli/train/sigint", test_train_sigint);
   g_test_add_func ("/cli/evaluate", test_evaluate);
+  g_test_add_func ("/cli/evaluate/image", test_evaluate_image);
   return g_test_run ();
 }
