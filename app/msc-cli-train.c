@@ -1,10 +1,12 @@
 /* app/msc-cli-train.c — `mammoscope-cli train --config FILE [--resume]`:
- * a JSON configuration into an MscTrainer run, progress on stderr, Ctrl-C
+ * a JSON configuration into an MscTrainer run (or an MscMpl run when
+ * semi.kind is "mpl"), progress on stderr, Ctrl-C
  * cancelling through the GCancellable (the last periodic checkpoint stays;
  * --resume continues from it bit for bit).
  */
 #include "msc-cli.h"
 #include "msc-model-bundle.h"
+#include "msc-mpl.h"
 #include "msc-train-config.h"
 
 #include <errno.h>
@@ -25,6 +27,7 @@ presets_dir (void)
 
 typedef struct {
   MscTrainer *trainer;
+  MscMpl *mpl;              /* instead of trainer for a semi-supervised run */
   GCancellable *cancellable;
   GMainLoop *loop;
   guint max_steps;          /* stop (as if cancelled) after this step; 0 = off */
@@ -52,8 +55,12 @@ on_progress (guint step, double loss, double lr, double val_metric, gpointer use
       double eta_s = done > 0 ? spent_s / done * (run->total - step) : 0;
       g_autofree char *val = isnan (val_metric) ? g_strdup ("")
                                                 : g_strdup_printf (_("  val %.4f"), val_metric);
-      g_printerr (_("step %u/%u  loss %.5f  lr %.3g%s  ETA %.0f s\n"), step, run->total, loss,
-                  lr, val, eta_s);
+      MscMplStats st = { NAN, NAN, NAN, NAN };
+      if (run->mpl)
+        msc_mpl_get_stats (run->mpl, &st);
+      g_autofree char *h = isnan (st.h) ? g_strdup ("") : g_strdup_printf (_("  h %.3g"), st.h);
+      g_printerr (_("step %u/%u  loss %.5f  lr %.3g%s%s  ETA %.0f s\n"), step, run->total, loss,
+                  lr, h, val, eta_s);
     }
   return run->max_steps == 0 || step < run->max_steps;
 }
@@ -62,7 +69,8 @@ static void
 train_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
   TrainRun *run = task_data;
-  run->ok = msc_trainer_run (run->trainer, on_progress, run, cancellable, &run->error);
+  run->ok = run->mpl ? msc_mpl_run (run->mpl, on_progress, run, cancellable, &run->error)
+                     : msc_trainer_run (run->trainer, on_progress, run, cancellable, &run->error);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -160,29 +168,55 @@ train_with (const MscTrainConfig *tc, gboolean resume, guint max_steps)
       msc_cli_print_problem (error->message);
       return 1;
     }
-  g_printerr (_("%s: %u training and %u validation images\n"), tc->path, n_train, n_val);
-  g_autoptr (MscTrainer) trainer = msc_trainer_new (&tc->trainer, manifest, train, n_train, val,
-                                                    n_val, &error);
-  TrainRun run = { .trainer = trainer, .max_steps = max_steps, .total = tc->trainer.steps,
-                   .every = MAX (1u, tc->trainer.steps / 100) };
-  if (!trainer || !run_trainer (&run, &error))
+  /* data.labelled_fraction / semi.labelled_fraction: the labelled subset
+   * (and for MPL the unlabelled rest) of the training cases. */
+  g_autofree guint *lab = NULL, *unl = NULL;
+  guint n_lab = 0, n_unl = 0;
+  if (!msc_train_config_select_labelled (tc, manifest, train, n_train, &lab, &n_lab, &unl, &n_unl,
+                                         &error))
+    {
+      msc_cli_print_problem (error->message);
+      return 1;
+    }
+  if (n_lab < n_train)
+    g_printerr (_("%s: %u training images (%u labelled, %u unlabelled, %u unused) and %u "
+                  "validation images\n"), tc->path, n_train, n_lab, n_unl, n_train - n_lab - n_unl,
+                n_val);
+  else
+    g_printerr (_("%s: %u training and %u validation images\n"), tc->path, n_train, n_val);
+  g_autoptr (MscTrainer) trainer = NULL;
+  g_autoptr (MscMpl) mpl = NULL;
+  if (tc->semi_kind == MSC_TRAIN_SEMI_MPL)
+    {
+      MscMplConfig mc;
+      msc_mpl_config_init (&mc);
+      mc.warmup = tc->semi_warmup;
+      mpl = msc_mpl_new (&tc->trainer, &mc, manifest, lab, n_lab, unl, n_unl, val, n_val, &error);
+    }
+  else
+    trainer = msc_trainer_new (&tc->trainer, manifest, lab, n_lab, val, n_val, &error);
+  TrainRun run = { .trainer = trainer, .mpl = mpl, .max_steps = max_steps,
+                   .total = tc->trainer.steps, .every = MAX (1u, tc->trainer.steps / 100) };
+  if ((!trainer && !mpl) || !run_trainer (&run, &error))
     {
       msc_cli_print_problem (error->message);
       if (g_error_matches (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_CANCELLED))
         g_printerr (_("%s: stopped at step %u; run again with --resume to continue\n"),
-                    tc->output_dir, msc_trainer_get_step (trainer));
+                    tc->output_dir, mpl ? msc_mpl_get_step (mpl) : msc_trainer_get_step (trainer));
       return 1;
     }
-  if (msc_trainer_get_stopped_early (trainer))
+  gboolean early = mpl ? msc_mpl_get_stopped_early (mpl) : msc_trainer_get_stopped_early (trainer);
+  if (early)
     g_printerr (_("stopped early at step %u (best validation metric %.4f)\n"),
-                msc_trainer_get_step (trainer), msc_trainer_get_best_metric (trainer));
+                mpl ? msc_mpl_get_step (mpl) : msc_trainer_get_step (trainer),
+                mpl ? msc_mpl_get_best_metric (mpl) : msc_trainer_get_best_metric (trainer));
   /* The finished run becomes a bundle `analyze --model` and `evaluate` load. */
-  MscModel *model = msc_trainer_get_model (trainer);
+  MscModel *model = mpl ? msc_mpl_get_student (mpl) : msc_trainer_get_model (trainer);
+  guint step = mpl ? msc_mpl_get_step (mpl) : msc_trainer_get_step (trainer);
   g_autofree char *why = msc_model_bundle_why_not (msc_model_get_graph (model), &tc->trainer);
   if (why)
     g_printerr (_("no model bundle: %s\n"), why);
-  else if (!msc_model_bundle_write (tc->output_dir, model, &tc->trainer, NULL,
-                                    msc_trainer_get_step (trainer), &error))
+  else if (!msc_model_bundle_write (tc->output_dir, model, &tc->trainer, NULL, step, &error))
     {
       msc_cli_print_problem (error->message);
       return 1;

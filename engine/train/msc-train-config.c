@@ -13,6 +13,7 @@
 
 #include "msc-i18n.h"
 #include "msc-models-private.h"
+#include "msc-mpl.h"
 
 /* A configuration is a page of settings; anything far larger is not one. */
 #define MAX_CONFIG_BYTES ((gsize) 1 << 20)
@@ -33,6 +34,7 @@ typedef struct {
 
 static const char *const optim_names[] = { "sgd", "adam", "adamw", NULL };
 static const char *const schedule_names[] = { "constant", "step", "cosine", "warmup_cosine", NULL };
+static const char *const semi_names[] = { "none", "mpl", NULL };
 
 static const Field fields[] = {
   { "seed", F_U64, T (seed), 0, 0, NULL },
@@ -54,6 +56,8 @@ static const Field fields[] = {
   { "data.lesion_share", F_DOUBLE, T (lesion_share), 0, 1, NULL },
   { "data.jitter", F_DOUBLE, T (jitter), 0, 1, NULL },
   { "data.balance_classes", F_BOOL, T (balance_classes), 0, 0, NULL },
+  { "data.labelled_fraction", F_DOUBLE, C (labelled_fraction), 1e-9, 1, NULL },
+  { "data.labelled_seed", F_U64, C (labelled_seed), 0, 0, NULL },
   { "augment.flip_h_prob", F_DOUBLE, T (augment.flip_h_prob), 0, 1, NULL },
   { "augment.flip_v_prob", F_DOUBLE, T (augment.flip_v_prob), 0, 1, NULL },
   { "augment.rotate_deg", F_DOUBLE, T (augment.rotate_deg), 0, 180, NULL },
@@ -88,12 +92,16 @@ static const Field fields[] = {
   { "validation.patches", F_UINT, T (val_patches), 1, 1e6, NULL },
   { "validation.patience", F_UINT, T (patience), 0, BIG, NULL },
   { "validation.min_delta", F_DOUBLE, T (min_delta), 0, 1e6, NULL },
+  { "semi.kind", F_ENUM, C (semi_kind), 0, 0, semi_names },
+  { "semi.labelled_fraction", F_DOUBLE, C (semi_labelled_fraction), 1e-9, 1 - 1e-9, NULL },
+  { "semi.warmup", F_UINT, C (semi_warmup), 0, 1e8, NULL },
+  { "semi.seed", F_U64, C (semi_seed), 0, 0, NULL },
 };
 
 /* Sections in the order the writer emits them; "" holds top-level scalars. */
 static const char *const sections[] = {
   "", "outputs", "split", "data", "augment", "optimizer", "schedule", "loss", "checkpoints",
-  "validation",
+  "validation", "semi",
 };
 
 /* Keys that are not in the table but are known. */
@@ -578,6 +586,34 @@ check_split (Reader *r, GError **error)
   return TRUE;
 }
 
+/* Semi-supervised keys only mean something for an MPL run, and MPL trains
+ * the mask head with nothing staged. */
+static gboolean
+check_semi (Reader *r, GError **error)
+{
+  MscTrainConfig *tc = r->tc;
+  const char *keys[] = { "semi.labelled_fraction", "semi.warmup", "semi.seed" };
+  if (tc->semi_kind == MSC_TRAIN_SEMI_NONE)
+    {
+      for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+        if (g_hash_table_contains (r->seen, keys[i]))
+          return fail (error, MSC_TRAIN_ERROR_INVALID, tc, keys[i], _("needs semi.kind \"mpl\""));
+      return TRUE;
+    }
+  if (tc->labelled_fraction < 1)
+    return fail (error, MSC_TRAIN_ERROR_INVALID, tc, "data.labelled_fraction",
+                 _("must be 1 in an MPL run (semi.labelled_fraction gives its labelled share)"));
+  if (tc->semi_warmup >= tc->trainer.steps)
+    return fail (error, MSC_TRAIN_ERROR_INVALID, tc, "semi.warmup",
+                 _("must be below steps (%u), not %u"), tc->trainer.steps, tc->semi_warmup);
+  if (!(tc->trainer.tasks & MSC_TRAIN_TASK_SEGMENTATION))
+    return fail (error, MSC_TRAIN_ERROR_INVALID, tc, "semi.kind",
+                 _("mpl needs the segmentation task"));
+  if (tc->trainer.n_stages > 0)
+    return fail (error, MSC_TRAIN_ERROR_INVALID, tc, "stages", _("not supported with semi.kind \"mpl\""));
+  return TRUE;
+}
+
 /* Points the trainer's strings at the owned copies and checks what the
  * table's ranges cannot (orderings, relations), naming the key. */
 static gboolean
@@ -588,7 +624,7 @@ finish (Reader *r, GError **error)
   for (guint i = 0; i < G_N_ELEMENTS (required); i++)
     if (!g_hash_table_contains (r->seen, required[i]))
       return fail (error, MSC_TRAIN_ERROR_INVALID, tc, required[i], _("is required"));
-  if (!check_split (r, error))
+  if (!check_split (r, error) || !check_semi (r, error))
     return FALSE;
   tc->trainer.graph_path = tc->graph_path;
   tc->trainer.output_dir = tc->output_dir;
@@ -612,6 +648,11 @@ set_defaults (MscTrainConfig *tc)
   tc->folds = 5;
   tc->split_seed = 1;
   tc->val_fraction = 0.2;
+  tc->labelled_fraction = 1;
+  tc->labelled_seed = 1;
+  tc->semi_labelled_fraction = 0.25;
+  tc->semi_warmup = 300;
+  tc->semi_seed = 1;
 }
 
 /* The raw-text checks json-glib lacks: nesting, duplicates, trailing text. */
@@ -748,10 +789,38 @@ msc_train_config_select (const MscTrainConfig *self, const MscManifest *manifest
   return TRUE;
 }
 
-/* Split keys are alternatives: only the chosen kind's are written. */
+gboolean
+msc_train_config_select_labelled (const MscTrainConfig *self, const MscManifest *manifest,
+                                  const guint *train, guint n_train, guint **labelled,
+                                  guint *n_labelled, guint **unlabelled, guint *n_unlabelled,
+                                  GError **error)
+{
+  *unlabelled = NULL;
+  *n_unlabelled = 0;
+  if (self->semi_kind == MSC_TRAIN_SEMI_MPL)
+    return msc_mpl_select_labelled (manifest, train, n_train, self->semi_labelled_fraction,
+                                    self->semi_seed, labelled, n_labelled, unlabelled,
+                                    n_unlabelled, error);
+  if (self->labelled_fraction >= 1)
+    {
+      *labelled = g_memdup2 (train, (gsize) n_train * sizeof (guint));
+      *n_labelled = n_train;
+      return TRUE;
+    }
+  /* The rest is simply not used: a supervised run on the subset. */
+  g_autofree guint *rest = NULL;
+  guint n_rest = 0;
+  return msc_mpl_select_labelled (manifest, train, n_train, self->labelled_fraction,
+                                  self->labelled_seed, labelled, n_labelled, &rest, &n_rest, error);
+}
+
+/* Split keys are alternatives: only the chosen kind's are written; semi
+ * keys besides the kind only for MPL. */
 static gboolean
 split_field_applies (const MscTrainConfig *tc, const Field *f)
 {
+  if (g_str_has_prefix (f->key, "semi."))
+    return tc->semi_kind != MSC_TRAIN_SEMI_NONE || strcmp (f->key, "semi.kind") == 0;
   if (!g_str_has_prefix (f->key, "split."))
     return TRUE;
   if (tc->split_kind == MSC_TRAIN_SPLIT_NONE)

@@ -29,6 +29,11 @@ typedef enum {
   MSC_TRAIN_SPLIT_TRAIN_VAL,    /* val_fraction of the patients validate */
 } MscTrainSplitKind;
 
+typedef enum {
+  MSC_TRAIN_SEMI_NONE = 0,      /* supervised */
+  MSC_TRAIN_SEMI_MPL,           /* Meta Pseudo Labels (msc-mpl.h) */
+} MscTrainSemiKind;
+
 typedef struct {
   /* The trainer's configuration; its strings point into the owned copies
    * below (or to static defaults), so they live as long as this struct. */
@@ -51,6 +56,17 @@ typedef struct {
   guint folds, fold;            /* KFOLD: 2..; 0..folds-1 */
   double val_fraction;          /* TRAIN_VAL: (0, 1) */
   guint64 split_seed;
+
+  /* Labelled subset of the training cases (msc_mpl_select_labelled): a
+   * supervised run trains on data.labelled_fraction of them; an MPL run
+   * labels semi.labelled_fraction and keeps the rest as unlabelled images.
+   * The same fraction and seed give the same subset in both. */
+  double labelled_fraction;     /* data.labelled_fraction: (0, 1], 1 = all */
+  guint64 labelled_seed;        /* data.labelled_seed */
+  MscTrainSemiKind semi_kind;
+  double semi_labelled_fraction;
+  guint semi_warmup;            /* supervised steps before MPL */
+  guint64 semi_seed;            /* the labelled subset's seed */
 } MscTrainConfig;
 
 /* Reads and checks a configuration file. presets_dir (nullable) is where a
@@ -77,6 +93,17 @@ MscManifest    *msc_train_config_load_manifest (const MscTrainConfig *self,
 gboolean        msc_train_config_select (const MscTrainConfig *self, const MscManifest *manifest,
                                          guint **train, guint *n_train,
                                          guint **val, guint *n_val, GError **error);
+
+/* The training cases the run learns from, after msc_train_config_select:
+ * all of train, or the labelled subset data.labelled_fraction selects
+ * (supervised), or semi.labelled_fraction's subset and the rest as
+ * *unlabelled (MPL; NULL/0 otherwise). (transfer full, g_free) */
+gboolean        msc_train_config_select_labelled (const MscTrainConfig *self,
+                                                  const MscManifest *manifest,
+                                                  const guint *train, guint n_train,
+                                                  guint **labelled, guint *n_labelled,
+                                                  guint **unlabelled, guint *n_unlabelled,
+                                                  GError **error);
 
 /* The configuration as canonical JSON with every field, paths absolute;
  * msc_train_config_load_bytes gives the same configuration back.
