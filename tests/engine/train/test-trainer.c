@@ -386,7 +386,7 @@ test_early_stop (Fixture *f, gconstpointer data)
   /* Everything frozen (a prefix no parameter has): the metric is flat, so
    * the first evaluation (step 2) sets the best and the next three (4, 6,
    * 8) do not improve: the run stops after step 8. */
-  cfg.stages[0] = (MscTrainStage) { 0, "nothing.", 1.0 };
+  cfg.stages[0] = (MscTrainStage) { 0, "nothing.", 1.0, 0 };
   cfg.n_stages = 1;
   g_autoptr (MscTrainer) t = make (f, &cfg);
   run_ok (t);
@@ -524,8 +524,8 @@ test_stages (Fixture *f, gconstpointer data)
   small_config (f, &cfg, out);
   cfg.steps = 4;
   cfg.lr.kind = MSC_LR_CONSTANT;
-  cfg.stages[0] = (MscTrainStage) { 0, "mask_logits.", 1.0 };
-  cfg.stages[1] = (MscTrainStage) { 4, "", 0.5 };
+  cfg.stages[0] = (MscTrainStage) { 0, "mask_logits.", 1.0, 0 };
+  cfg.stages[1] = (MscTrainStage) { 4, "", 0.5, 0 };
   cfg.n_stages = 2;
   g_autoptr (MscTrainer) t = make (f, &cfg);
   gsize n;
