@@ -35,6 +35,7 @@ typedef struct {
 static const char *const optim_names[] = { "sgd", "adam", "adamw", NULL };
 static const char *const schedule_names[] = { "constant", "step", "cosine", "warmup_cosine", NULL };
 static const char *const semi_names[] = { "none", "mpl", NULL };
+static const char *const classifier_names[] = { "auto", "flat", "hierarchical", NULL };
 
 static const Field fields[] = {
   { "seed", F_U64, T (seed), 0, 0, NULL },
@@ -42,7 +43,10 @@ static const Field fields[] = {
   { "threads", F_UINT, T (n_threads), 0, 256, NULL },
   { "prefetch", F_BOOL, T (prefetch), 0, 0, NULL },
   { "outputs.segmentation", F_STRING, C (seg_output), 0, 0, NULL },
+  { "classifier", F_ENUM, T (classifier), 0, 0, classifier_names },
   { "outputs.classification", F_STRING, C (class_output), 0, 0, NULL },
+  { "outputs.abnormal", F_STRING, C (abnormal_output), 0, 0, NULL },
+  { "outputs.malignant", F_STRING, C (malignant_output), 0, 0, NULL },
   { "split.folds", F_UINT, C (folds), 2, 1000, NULL },
   { "split.fold", F_UINT, C (fold), 0, 999, NULL },
   { "split.val_fraction", F_DOUBLE, C (val_fraction), 1e-9, 1 - 1e-9, NULL },
@@ -446,6 +450,15 @@ read_stage (Reader *r, guint i, JsonNode *node, GError **error)
                          _("must be between %g and %g, not %g"), 0.0, 1e3, d);
           st->lr_scale = d;
         }
+      else if (strcmp (m, "patch_size") == 0)
+        {
+          if (!get_number (r, key, v, TRUE, &d, error))
+            return FALSE;
+          if (d < 4 || d > 4096)
+            return fail (error, MSC_TRAIN_ERROR_INVALID, tc, key,
+                         _("must be between %g and %g, not %g"), 4.0, 4096.0, d);
+          st->patch_size = (guint) d;
+        }
       else if (strcmp (m, "prefixes") == 0)
         {
           if (!get_string (r, key, v, TRUE, &s, error))
@@ -630,6 +643,8 @@ finish (Reader *r, GError **error)
   tc->trainer.output_dir = tc->output_dir;
   tc->trainer.seg_output = tc->seg_output;
   tc->trainer.class_output = tc->class_output;
+  tc->trainer.abnormal_output = tc->abnormal_output;
+  tc->trainer.malignant_output = tc->malignant_output;
   tc->trainer.preprocess_steps = tc->preprocess_steps;
   g_autoptr (GError) local = NULL;
   if (!msc_augment_params_check (&tc->trainer.augment, &local)
@@ -644,6 +659,8 @@ set_defaults (MscTrainConfig *tc)
   msc_trainer_config_init (&tc->trainer);
   tc->seg_output = g_strdup (tc->trainer.seg_output);
   tc->class_output = g_strdup (tc->trainer.class_output);
+  tc->abnormal_output = g_strdup (tc->trainer.abnormal_output);
+  tc->malignant_output = g_strdup (tc->trainer.malignant_output);
   tc->preprocess_steps = NULL;
   tc->folds = 5;
   tc->split_seed = 1;
@@ -733,6 +750,8 @@ msc_train_config_free (MscTrainConfig *self)
   g_free (self->preprocess_steps);
   g_free (self->seg_output);
   g_free (self->class_output);
+  g_free (self->abnormal_output);
+  g_free (self->malignant_output);
   for (guint i = 0; i < MSC_TRAINER_MAX_STAGES; i++)
     g_free (self->stage_prefixes[i]);
   g_free (self->manifest_path);
@@ -894,6 +913,8 @@ write_special (JsonBuilder *b, const MscTrainConfig *tc)
       json_builder_add_string_value (b, st->prefixes ? st->prefixes : "");
       json_builder_set_member_name (b, "lr_scale");
       json_builder_add_double_value (b, st->lr_scale);
+      json_builder_set_member_name (b, "patch_size");
+      json_builder_add_int_value (b, st->patch_size ? st->patch_size : tc->trainer.patch_size);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);

@@ -45,6 +45,7 @@ typedef struct {
   char *output_dir;             /* absolute */
   char *preprocess_steps;       /* nullable: trainer default */
   char *seg_output, *class_output;
+  char *abnormal_output, *malignant_output;
   char *stage_prefixes[MSC_TRAINER_MAX_STAGES];
 
   MscTrainManifestKind manifest_kind;

@@ -21,21 +21,6 @@ msc_patch_scores_free (MscPatchScores *self)
   g_free (self);
 }
 
-/* Classes of the class head (2 or 3), or 0 when the model has none. */
-static guint
-class_count (const MscTrainerConfig *cfg, MscModel *model)
-{
-  if (!(cfg->tasks & MSC_TRAIN_TASK_CLASSIFICATION))
-    return 0;
-  const MscGraph *g = msc_model_get_graph (model);
-  const MscGraphNode *node = msc_graph_find_node (g, cfg->class_output);
-  if (!node)
-    return 0;
-  gint64 shape[MSC_TENSOR_MAX_DIMS];
-  msc_graph_node_get_output_shape (node, shape);
-  return shape[1] == 2 || shape[1] == 3 ? (guint) shape[1] : 0;
-}
-
 /* 1 - softmax p(background), computed stably from one row of logits. */
 static double
 lesion_probability (const float *row, guint n_classes)
@@ -48,15 +33,18 @@ lesion_probability (const float *row, guint n_classes)
   return 1.0 - exp (row[0] - mx) / z;
 }
 
+/* head: the resolved classifier (AUTO = none, the mask scores). */
 static void
-score_batch (MscPatchScores *s, MscModel *model, const MscTrainerConfig *cfg, guint n_classes,
-             const MscTrainBatch *b, gsize first)
+score_batch (MscPatchScores *s, MscModel *model, const MscTrainerConfig *cfg,
+             MscTrainClassifier head, guint n_classes, const MscTrainBatch *b, gsize first)
 {
   gsize per = (gsize) cfg->patch_size * cfg->patch_size;
   const float *mask = s->has_mask
     ? msc_tensor_data ((MscTensor *) msc_model_get_output (model, cfg->seg_output)) : NULL;
-  const float *cls = n_classes
+  const float *cls = head == MSC_TRAIN_CLASSIFIER_FLAT
     ? msc_tensor_data ((MscTensor *) msc_model_get_output (model, cfg->class_output)) : NULL;
+  const float *abnormal = head == MSC_TRAIN_CLASSIFIER_HIERARCHICAL
+    ? msc_tensor_data ((MscTensor *) msc_model_get_output (model, cfg->abnormal_output)) : NULL;
   for (guint i = 0; i < b->n; i++)
     {
       double best = 0;
@@ -72,9 +60,10 @@ score_batch (MscPatchScores *s, MscModel *model, const MscTrainerConfig *cfg, gu
           best = MAX (best, 1.0 / (1.0 + exp (-(double) mask[k])));
           any |= t;
         }
-      if (cls)
+      if (cls || abnormal)
         {
-          s->scores[first + i] = lesion_probability (cls + (gsize) i * n_classes, n_classes);
+          s->scores[first + i] = cls ? lesion_probability (cls + (gsize) i * n_classes, n_classes)
+                                     : 1.0 / (1.0 + exp (-(double) abnormal[i]));
           s->labels[first + i] = b->class_target[i] > 0;
         }
       else
@@ -95,11 +84,11 @@ msc_train_eval_patches (const MscTrainerConfig *cfg, MscManifest *manifest, MscM
                    msc_manifest_get_path (manifest));
       return NULL;
     }
-  guint n_classes = class_count (cfg, model);
-  if (!(cfg->tasks & MSC_TRAIN_TASK_SEGMENTATION) && n_classes == 0)
+  MscTrainClassifier head;
+  guint n_classes;
+  if (!msc_trainer_resolve_head (cfg, msc_model_get_graph (model), &head, &n_classes, error))
     {
-      g_set_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID,
-                   _("%s: no usable output \"%s\""), cfg->graph_path, cfg->class_output);
+      g_prefix_error (error, "%s: ", cfg->graph_path);
       return NULL;
     }
   g_autoptr (MscPatchScores) s = g_new0 (MscPatchScores, 1);
@@ -117,12 +106,10 @@ msc_train_eval_patches (const MscTrainerConfig *cfg, MscManifest *manifest, MscM
       /* Stream 2: the trainer's validation patches, so the numbers match
        * what training reported. */
       ok = msc_train_data_fill_fixed (data, cases, n_cases, 2, first, n_patches, b, error);
-      gint64 shape[4] = { b->n, 1, cfg->patch_size, cfg->patch_size };
-      g_autoptr (MscTensor) in = ok ? msc_tensor_new_view (msc_tensor_data (b->input), shape, 4,
-                                                           error) : NULL;
+      g_autoptr (MscTensor) in = ok ? msc_train_batch_view (b, error) : NULL;
       ok = in && msc_model_forward (model, in, error);
       if (ok)
-        score_batch (s, model, cfg, n_classes, b, first);
+        score_batch (s, model, cfg, head, n_classes, b, first);
     }
   if (b)
     msc_train_batch_free (b);

@@ -14,8 +14,9 @@ G_BEGIN_DECLS
 
 typedef struct {
   gsize n;                 /* patches */
-  double *scores;          /* (n) lesion probability: 1 - p(background) with a class
-                              head, else the patch's highest mask probability */
+  double *scores;          /* (n) lesion probability: 1 - p(background) with a flat class
+                              head, sigmoid(abnormal) with a hierarchical one, else the
+                              patch's highest mask probability */
   guint8 *labels;          /* (n) 1 = the patch holds a lesion (class > 0, or any
                               target mask pixel without a class head) */
   gboolean has_mask;       /* the model has a segmentation head */

@@ -300,9 +300,36 @@ msc_train_batch_new (guint batch, guint patch, GError **error)
     return NULL;
   MscTrainBatch *b = g_new0 (MscTrainBatch, 1);
   b->input = input;
+  b->patch = b->max_patch = patch;
   b->seg_target = g_new0 (float, all);
   b->class_target = g_new0 (gint32, batch);
   return b;
+}
+
+MscTensor *
+msc_train_batch_view (const MscTrainBatch *b, GError **error)
+{
+  gint64 shape[4] = { b->n, 1, b->patch, b->patch };
+  return msc_tensor_new_view (msc_tensor_data (b->input), shape, 4, error);
+}
+
+guint
+msc_trainer_config_patch_at (const MscTrainerConfig *cfg, guint step)
+{
+  guint p = cfg->patch_size;
+  for (guint i = 0; i < cfg->n_stages && i < MSC_TRAINER_MAX_STAGES; i++)
+    if (cfg->stages[i].start <= step)
+      p = cfg->stages[i].patch_size ? cfg->stages[i].patch_size : cfg->patch_size;
+  return p;
+}
+
+guint
+msc_trainer_config_max_patch (const MscTrainerConfig *cfg)
+{
+  guint p = cfg->patch_size;
+  for (guint i = 0; i < cfg->n_stages && i < MSC_TRAINER_MAX_STAGES; i++)
+    p = MAX (p, cfg->stages[i].patch_size);
+  return p;
 }
 
 void
@@ -329,14 +356,15 @@ centre_has_lesion (const guint8 *mask, guint p)
   return FALSE;
 }
 
-/* One patch from one case into slot i of b. src: the sampled crop's side
- * (larger than P when augmenting, so rotations show no empty corners). */
+/* One patch of side b->patch from one case into slot i of b. src: the
+ * sampled crop's side (larger than the patch when augmenting, so rotations
+ * show no empty corners). */
 static gboolean
 fill_one (MscTrainData *self, guint case_index, guint src, const MscAugmentParams *aug,
           MscRng *rng, MscTrainBatch *b, guint i, GError **error)
 {
   const MscTrainerConfig *cfg = self->cfg;
-  guint p = cfg->patch_size;
+  guint p = b->patch;
   /* Which thread preprocesses an image first changes only the cache's
    * counters, never a patch. */
   g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->cache_lock);
@@ -405,7 +433,16 @@ msc_train_data_fill (MscTrainData *self, guint step, MscTrainBatch *b, GError **
   MscAugmentParams identity;
   msc_augment_params_init_identity (&identity);
   gboolean augmenting = memcmp (&identity, &cfg->augment, sizeof identity) != 0;
-  guint src = augmenting ? cfg->patch_size * 2 : cfg->patch_size;
+  guint p = msc_trainer_config_patch_at (cfg, step);
+  if (p > b->max_patch)
+    {
+      g_set_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID,
+                   _("patch size %u at step %u is larger than the batch (%u)"), p, step,
+                   b->max_patch);
+      return FALSE;
+    }
+  b->patch = p;
+  guint src = augmenting ? p * 2 : p;
   for (guint i = 0; i < cfg->batch_size; i++)
     if (!fill_one (self, draw_case (self, &rng), src, &cfg->augment, &rng, b, i, error))
       return FALSE;
@@ -421,6 +458,13 @@ msc_train_data_fill_fixed (MscTrainData *self, const guint *cases, guint n_cases
   MscAugmentParams identity;
   msc_augment_params_init_identity (&identity);
   b->n = MIN (self->cfg->batch_size, total - first);
+  b->patch = self->cfg->patch_size;   /* validation never resizes */
+  if (b->patch > b->max_patch)
+    {
+      g_set_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID,
+                   _("patch size %u is larger than the batch (%u)"), b->patch, b->max_patch);
+      return FALSE;
+    }
   for (guint i = 0; i < b->n; i++)
     {
       MscRng rng;
@@ -469,7 +513,8 @@ msc_train_data_start_prefetch (MscTrainData *self, GError **error)
   if (self->slot[0])
     return TRUE;   /* started by an earlier run */
   for (guint i = 0; i < 2; i++)
-    if (!(self->slot[i] = msc_train_batch_new (self->cfg->batch_size, self->cfg->patch_size, error)))
+    if (!(self->slot[i] = msc_train_batch_new (self->cfg->batch_size,
+                                               msc_trainer_config_max_patch (self->cfg), error)))
       return FALSE;
   if (self->cfg->prefetch)
     self->thread = g_thread_new ("msc-train-prefetch", prefetch_main, self);

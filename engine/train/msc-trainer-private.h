@@ -3,6 +3,7 @@
  * patch batches, prefetch thread). Not installed. */
 #pragma once
 
+#include "msc-graph.h"
 #include "msc-patches.h"
 #include "msc-plane.h"
 #include "msc-trainer.h"
@@ -21,14 +22,43 @@ typedef struct {
   guint64 last_use;
 } MscTrainEntry;
 
-/* One step's inputs and targets, allocated once per slot. */
+/* One step's inputs and targets, allocated once per slot for the largest
+ * patch side of the run; a fill with a smaller side packs its patches
+ * densely at the start (the first n * patch * patch floats). */
 typedef struct {
   guint step;
-  MscTensor *input;          /* (B, 1, P, P) */
-  float *seg_target;         /* (B, P, P) 0/1 */
+  MscTensor *input;          /* (B, 1, Pmax, Pmax) storage */
+  float *seg_target;         /* (n, patch, patch) 0/1 */
   gint32 *class_target;      /* (B) 0 = background, 1 benign / lesion, 2 malignant */
   guint n;                   /* patches filled (B) */
+  guint patch;               /* side of the filled patches */
+  guint max_patch;           /* side the storage was made for */
 } MscTrainBatch;
+
+/* (transfer full) the filled patches as an (n, 1, patch, patch) view of
+ * b->input's storage (valid while b lives). */
+MscTensor *msc_train_batch_view (const MscTrainBatch *b, GError **error);
+
+/* Progressive resizing: the training patch side at step (the stage's
+ * patch_size, else cfg->patch_size), and the largest one of the run. */
+guint msc_trainer_config_patch_at  (const MscTrainerConfig *cfg, guint step);
+guint msc_trainer_config_max_patch (const MscTrainerConfig *cfg);
+
+/* The classification head cfg asks of graph: FLAT with *n_classes 2 or
+ * 3, HIERARCHICAL (*n_classes 3: benign and malignant targets kept
+ * apart), or AUTO with *n_classes 0 when cfg has no classification task.
+ * INVALID naming the graph and the outputs it lacks. */
+gboolean msc_trainer_resolve_head (const MscTrainerConfig *cfg, const MscGraph *graph,
+                                   MscTrainClassifier *kind, guint *n_classes, GError **error);
+
+/* The hierarchical head's loss for n patches with class targets 0/1/2:
+ * the mean over all patches of w[t] BCE(abnormal, t > 0), plus the mean
+ * over lesion patches of w[t] BCE(malignant, t == 2) (0 without lesion
+ * patches). ACCUMULATES dLoss/dlogit into d_abnormal and d_malignant
+ * (nullable); background rows of d_malignant are left untouched. */
+double msc_trainer_hierarchical_loss (const float *abnormal, const float *malignant,
+                                      const gint32 *class_target, guint n, const float weights[3],
+                                      float *d_abnormal, float *d_malignant);
 
 typedef struct _MscTrainData MscTrainData;
 

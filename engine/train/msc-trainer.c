@@ -1,6 +1,7 @@
 /* engine/train/msc-trainer.c — the training run: configuration and its
- * hash, the loss (Dice + weighted BCE on the lesion mask, weighted softmax
- * CE on the patch class), staged unfreezing, validation with early
+ * hash, the loss (Dice + weighted BCE on the lesion mask; weighted softmax
+ * CE on the patch class, or the hierarchical abnormal/malignant sigmoid
+ * pair), staged unfreezing and progressive resizing, validation with early
  * stopping, checkpoints with resume, the CSV log and the training plot.
  */
 #include <errno.h>
@@ -29,13 +30,15 @@ typedef struct {
 struct _MscTrainer {
   MscTrainerConfig cfg;           /* strings owned below */
   char *graph_path, *seg_output, *class_output, *steps_str, *output_dir;
+  char *abnormal_output, *malignant_output;
   char *stage_prefixes[MSC_TRAINER_MAX_STAGES];
   char *hash;
   MscManifest *manifest;
   guint *val;
   guint n_val;
   MscModel *model;
-  guint n_classes;                /* class head width, 0 without one */
+  MscTrainClassifier head;        /* FLAT or HIERARCHICAL; AUTO = no class head */
+  guint n_classes;                /* flat head width; 3 for hierarchical; 0 without one */
   MscTrainData *data;
   MscTrainBatch *eval_batch;
   float class_weights[3];
@@ -53,6 +56,8 @@ msc_trainer_config_init (MscTrainerConfig *cfg)
   memset (cfg, 0, sizeof *cfg);
   cfg->seg_output = "mask_logits";
   cfg->class_output = "class_logits";
+  cfg->abnormal_output = "abnormal_logit";
+  cfg->malignant_output = "malignant_logit";
   cfg->tasks = MSC_TRAIN_TASK_SEGMENTATION;
   cfg->spacing_mm = 0.4;
   cfg->cache_bytes = (gsize) 512 << 20;
@@ -95,8 +100,14 @@ msc_trainer_config_check (const MscTrainerConfig *cfg, GError **error)
     return invalid (error, "tasks", _("must name segmentation and/or classification"));
   if ((cfg->tasks & MSC_TRAIN_TASK_SEGMENTATION) && !cfg->seg_output)
     return invalid (error, "seg_output", _("is not set"));
-  if ((cfg->tasks & MSC_TRAIN_TASK_CLASSIFICATION) && !cfg->class_output)
+  if ((guint) cfg->classifier > MSC_TRAIN_CLASSIFIER_HIERARCHICAL)
+    return invalid (error, "classifier", _("must be auto, flat or hierarchical"));
+  if ((cfg->tasks & MSC_TRAIN_TASK_CLASSIFICATION) && !cfg->class_output
+      && cfg->classifier != MSC_TRAIN_CLASSIFIER_HIERARCHICAL)
     return invalid (error, "class_output", _("is not set"));
+  if ((cfg->tasks & MSC_TRAIN_TASK_CLASSIFICATION) && (!cfg->abnormal_output || !cfg->malignant_output)
+      && cfg->classifier == MSC_TRAIN_CLASSIFIER_HIERARCHICAL)
+    return invalid (error, "abnormal_output/malignant_output", _("are not set"));
   if (cfg->patch_size < 4 || cfg->patch_size > 2048)
     return invalid (error, "patch_size", _("must be 4..2048"));
   if (cfg->batch_size < 1 || cfg->batch_size > 4096)
@@ -121,6 +132,9 @@ msc_trainer_config_check (const MscTrainerConfig *cfg, GError **error)
     if ((i == 0 && cfg->stages[0].start != 0) || (i > 0 && cfg->stages[i].start <= cfg->stages[i - 1].start)
         || !(cfg->stages[i].lr_scale >= 0) || !isfinite (cfg->stages[i].lr_scale))
       return invalid (error, "stages", _("must start at 0, increase, and have lr_scale >= 0"));
+    else if (cfg->stages[i].patch_size != 0
+             && (cfg->stages[i].patch_size < 4 || cfg->stages[i].patch_size > 2048))
+      return invalid (error, "stages.patch_size", _("must be 0 (patch_size) or 4..2048"));
   if (!(cfg->min_delta >= 0))
     return invalid (error, "min_delta", _("must be >= 0"));
   if (cfg->eval_every > 0 && cfg->val_patches < 1)
@@ -194,7 +208,17 @@ msc_trainer_config_hash (const MscTrainerConfig *cfg, GError **error)
       HASH_FIELD (c, cfg, stages[i].start);
       HASH_FIELD (c, cfg, stages[i].lr_scale);
       hash_str (c, "prefixes", cfg->stages[i].prefixes);
+      /* Later additions enter the hash only when set, so checkpoints of
+       * runs from before them stay resumable. */
+      if (cfg->stages[i].patch_size != 0 && cfg->stages[i].patch_size != cfg->patch_size)
+        HASH_FIELD (c, cfg, stages[i].patch_size);
     }
+  if (cfg->classifier != MSC_TRAIN_CLASSIFIER_AUTO)
+    HASH_FIELD (c, cfg, classifier);
+  if (g_strcmp0 (cfg->abnormal_output, "abnormal_logit") != 0)
+    hash_str (c, "abnormal_output", cfg->abnormal_output);
+  if (g_strcmp0 (cfg->malignant_output, "malignant_logit") != 0)
+    hash_str (c, "malignant_output", cfg->malignant_output);
   HASH_FIELD (c, cfg, seed);
   HASH_FIELD (c, cfg, eval_every);
   HASH_FIELD (c, cfg, val_patches);
@@ -205,35 +229,103 @@ msc_trainer_config_hash (const MscTrainerConfig *cfg, GError **error)
 
 /* ---- construction --------------------------------------------------------- */
 
+/* Output i's channel count (dimension 1), 0 when the graph has no such
+ * output. */
+static guint
+output_channels (const MscGraph *g, const char *name)
+{
+  for (guint i = 0; name && i < msc_graph_get_n_outputs (g); i++)
+    if (strcmp (msc_graph_get_output (g, i), name) == 0)
+      {
+        gint64 shape[MSC_TENSOR_MAX_DIMS];
+        guint n_dims = msc_graph_node_get_output_shape (msc_graph_find_node (g, name), shape);
+        return n_dims >= 2 && shape[1] > 0 ? (guint) shape[1] : 0;
+      }
+  return 0;
+}
+
+gboolean
+msc_trainer_resolve_head (const MscTrainerConfig *cfg, const MscGraph *graph,
+                          MscTrainClassifier *kind, guint *n_classes, GError **error)
+{
+  *kind = MSC_TRAIN_CLASSIFIER_AUTO;
+  *n_classes = 0;
+  if (!(cfg->tasks & MSC_TRAIN_TASK_CLASSIFICATION))
+    return TRUE;
+  guint flat = output_channels (graph, cfg->class_output);
+  guint abnormal = output_channels (graph, cfg->abnormal_output);
+  guint malignant = output_channels (graph, cfg->malignant_output);
+  MscTrainClassifier k = cfg->classifier;
+  if (k == MSC_TRAIN_CLASSIFIER_AUTO)
+    k = flat == 0 && abnormal > 0 && malignant > 0 ? MSC_TRAIN_CLASSIFIER_HIERARCHICAL
+                                                   : MSC_TRAIN_CLASSIFIER_FLAT;
+  if (k == MSC_TRAIN_CLASSIFIER_FLAT && flat != 2 && flat != 3)
+    {
+      g_set_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID,
+                   _("classification needs an output \"%s\" with 2 or 3 channels (or "
+                     "the hierarchical pair \"%s\" and \"%s\")"),
+                   cfg->class_output ? cfg->class_output : "", cfg->abnormal_output ? cfg->abnormal_output : "",
+                   cfg->malignant_output ? cfg->malignant_output : "");
+      return FALSE;
+    }
+  if (k == MSC_TRAIN_CLASSIFIER_HIERARCHICAL && (abnormal != 1 || malignant != 1))
+    {
+      g_set_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID,
+                   _("the hierarchical classifier needs outputs \"%s\" and \"%s\" of "
+                     "one channel each"), cfg->abnormal_output, cfg->malignant_output);
+      return FALSE;
+    }
+  *kind = k;
+  *n_classes = k == MSC_TRAIN_CLASSIFIER_FLAT ? flat : 3;
+  return TRUE;
+}
+
 static gboolean
 find_head (MscTrainer *self, GError **error)
 {
   const MscGraph *g = msc_model_get_graph (self->model);
   gboolean seg = FALSE;
   for (guint i = 0; i < msc_graph_get_n_outputs (g); i++)
-    {
-      const char *name = msc_graph_get_output (g, i);
-      if ((self->cfg.tasks & MSC_TRAIN_TASK_SEGMENTATION) && strcmp (name, self->seg_output) == 0)
-        seg = TRUE;
-      if ((self->cfg.tasks & MSC_TRAIN_TASK_CLASSIFICATION) && strcmp (name, self->class_output) == 0)
-        {
-          gint64 shape[MSC_TENSOR_MAX_DIMS];
-          msc_graph_node_get_output_shape (msc_graph_find_node (g, name), shape);
-          self->n_classes = (guint) shape[1];
-        }
-    }
+    if ((self->cfg.tasks & MSC_TRAIN_TASK_SEGMENTATION)
+        && strcmp (msc_graph_get_output (g, i), self->seg_output) == 0)
+      seg = TRUE;
   if ((self->cfg.tasks & MSC_TRAIN_TASK_SEGMENTATION) && !seg)
     {
       g_set_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID,
                    _("%s: no output named \"%s\" for segmentation"), self->graph_path, self->seg_output);
       return FALSE;
     }
-  if ((self->cfg.tasks & MSC_TRAIN_TASK_CLASSIFICATION) && self->n_classes != 2 && self->n_classes != 3)
+  if (!msc_trainer_resolve_head (&self->cfg, g, &self->head, &self->n_classes, error))
     {
-      g_set_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID,
-                   _("%s: classification needs an output \"%s\" with 2 or 3 channels"),
-                   self->graph_path, self->class_output);
+      g_prefix_error (error, "%s: ", self->graph_path);
       return FALSE;
+    }
+  return TRUE;
+}
+
+/* Every training patch size must pass through the graph (pooling levels
+ * and skip connections fix which sides do); refused here rather than at
+ * the step that first uses it. */
+static gboolean
+check_patch_sizes (MscTrainer *self, GError **error)
+{
+  guint sizes[MSC_TRAINER_MAX_STAGES + 1], n = 0;
+  sizes[n++] = self->cfg.patch_size;
+  for (guint i = 0; i < self->cfg.n_stages; i++)
+    if (self->cfg.stages[i].patch_size)
+      sizes[n++] = self->cfg.stages[i].patch_size;
+  for (guint i = 0; i < n; i++)
+    {
+      guint64 flops;
+      GError *local = NULL;
+      if (!msc_model_count_flops (self->model, sizes[i], sizes[i], &flops, &local))
+        {
+          g_set_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID,
+                       _("%s: patch size %u does not fit the graph: %s"), self->graph_path,
+                       sizes[i], local->message);
+          g_error_free (local);
+          return FALSE;
+        }
     }
   return TRUE;
 }
@@ -246,6 +338,8 @@ own_strings (MscTrainer *self, const MscTrainerConfig *cfg)
   self->cfg.graph_path = self->graph_path = g_strdup (cfg->graph_path);
   self->cfg.seg_output = self->seg_output = g_strdup (cfg->seg_output);
   self->cfg.class_output = self->class_output = g_strdup (cfg->class_output);
+  self->cfg.abnormal_output = self->abnormal_output = g_strdup (cfg->abnormal_output);
+  self->cfg.malignant_output = self->malignant_output = g_strdup (cfg->malignant_output);
   self->cfg.preprocess_steps = self->steps_str = g_strdup (cfg->preprocess_steps);
   self->cfg.output_dir = self->output_dir = g_strdup (cfg->output_dir);
   for (guint i = 0; i < cfg->n_stages; i++)
@@ -292,7 +386,8 @@ msc_trainer_new (const MscTrainerConfig *cfg, MscManifest *manifest, const guint
   if (!graph || !(self->model = msc_model_new_from_graph (graph, cfg->seed, error)))
     return NULL;
   msc_model_set_threads (self->model, cfg->n_threads);
-  if (!find_head (self, error) || !msc_model_set_optimizer (self->model, &self->cfg.optim, error))
+  if (!find_head (self, error) || !check_patch_sizes (self, error)
+      || !msc_model_set_optimizer (self->model, &self->cfg.optim, error))
     return NULL;
   for (guint c = 0; c < 3; c++)
     self->class_weights[c] = cfg->class_weights[0] + cfg->class_weights[1] + cfg->class_weights[2] > 0
@@ -319,6 +414,8 @@ msc_trainer_free (MscTrainer *self)
   g_free (self->graph_path);
   g_free (self->seg_output);
   g_free (self->class_output);
+  g_free (self->abnormal_output);
+  g_free (self->malignant_output);
   g_free (self->steps_str);
   g_free (self->output_dir);
   for (guint i = 0; i < MSC_TRAINER_MAX_STAGES; i++)
@@ -365,6 +462,65 @@ typedef struct {
   MscTrainBatch *batch;
 } LossCtx;
 
+double
+msc_trainer_hierarchical_loss (const float *abnormal, const float *malignant,
+                               const gint32 *class_target, guint n, const float weights[3],
+                               float *d_abnormal, float *d_malignant)
+{
+  if (n == 0)
+    return 0;
+  g_autofree float *t = g_new (float, n);
+  g_autofree float *w = g_new (float, n);
+  g_autofree float *mx = g_new (float, n), *mt = g_new (float, n), *mw = g_new (float, n);
+  g_autofree float *mdx = g_new0 (float, n);
+  g_autofree guint *rows = g_new (guint, n);
+  guint m = 0;
+  for (guint i = 0; i < n; i++)
+    {
+      gint32 c = CLAMP (class_target[i], 0, 2);
+      t[i] = c > 0 ? 1.0f : 0.0f;
+      w[i] = weights[c];
+      if (c > 0)
+        {
+          /* Lesion patches only: gathered, so the malignant mean is over
+           * them and background rows get no gradient at all. */
+          rows[m] = i;
+          mx[m] = malignant[i];
+          mt[m] = c == 2 ? 1.0f : 0.0f;
+          mw[m++] = weights[c];
+        }
+    }
+  MscBceParams ap = { .count = n, .pos_weight = 1.0f };
+  double loss = msc_bce_loss (&ap, abnormal, t, w, d_abnormal);
+  if (m > 0)
+    {
+      MscBceParams mp = { .count = m, .pos_weight = 1.0f };
+      loss += msc_bce_loss (&mp, mx, mt, mw, d_malignant ? mdx : NULL);
+      for (guint k = 0; d_malignant && k < m; k++)
+        d_malignant[rows[k]] += mdx[k];
+    }
+  return loss;
+}
+
+/* The output name's tensor and gradient, checked to hold `want` values. */
+static gboolean
+head_output (MscTrainer *self, MscModel *model, const char *name, gint64 want,
+             const float **x, float **dx, GError **error)
+{
+  const MscTensor *out = msc_model_get_output (model, name);
+  MscTensor *grad = msc_model_get_output_grad (model, name);
+  if (!out || !grad || msc_tensor_numel (out) != want)
+    {
+      g_set_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID,
+                   _("%s: output \"%s\" does not hold %ld values"), self->graph_path, name,
+                   (glong) want);
+      return FALSE;
+    }
+  *x = msc_tensor_data ((MscTensor *) out);
+  *dx = msc_tensor_data (grad);
+  return TRUE;
+}
+
 /* Dice first (it is scaled by dice_weight in place), then BCE and CE
  * accumulate on top: the gradient buffers start zeroed by the forward. */
 static double
@@ -378,7 +534,7 @@ trainer_loss (MscModel *model, gpointer user_data, GError **error)
     {
       const MscTensor *out = msc_model_get_output (model, self->seg_output);
       MscTensor *grad = msc_model_get_output_grad (model, self->seg_output);
-      gint64 per = (gint64) self->cfg.patch_size * self->cfg.patch_size;
+      gint64 per = (gint64) b->patch * b->patch;
       if (msc_tensor_numel (out) != (gint64) b->n * per)
         {
           g_set_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID,
@@ -395,7 +551,17 @@ trainer_loss (MscModel *model, gpointer user_data, GError **error)
       MscBceParams bp = { .count = b->n * per, .pos_weight = (float) self->cfg.pos_weight };
       loss += self->cfg.dice_weight * dice + msc_bce_loss (&bp, x, b->seg_target, NULL, dx);
     }
-  if (self->cfg.tasks & MSC_TRAIN_TASK_CLASSIFICATION)
+  if (self->head == MSC_TRAIN_CLASSIFIER_HIERARCHICAL)
+    {
+      const float *xa, *xm;
+      float *da, *dm;
+      if (!head_output (self, model, self->abnormal_output, b->n, &xa, &da, error)
+          || !head_output (self, model, self->malignant_output, b->n, &xm, &dm, error))
+        return NAN;
+      loss += msc_trainer_hierarchical_loss (xa, xm, b->class_target, b->n, self->class_weights,
+                                             da, dm);
+    }
+  else if (self->cfg.tasks & MSC_TRAIN_TASK_CLASSIFICATION)
     {
       const MscTensor *out = msc_model_get_output (model, self->class_output);
       MscTensor *grad = msc_model_get_output_grad (model, self->class_output);
@@ -458,7 +624,8 @@ lr_at (const MscTrainer *self, guint step)
 /* ---- evaluation ------------------------------------------------------------ */
 
 /* Global Dice of (sigmoid > 0.5) over all patches (robust to patches with
- * no lesion), or the lesion-vs-background AUC of 1 - p(background). */
+ * no lesion), or the lesion-vs-background AUC of 1 - p(background) (flat
+ * head) or sigmoid(abnormal) (hierarchical head). */
 gboolean
 msc_trainer_evaluate (MscTrainer *self, const guint *cases, guint n_cases, double *metric,
                       GError **error)
@@ -490,8 +657,7 @@ msc_trainer_evaluate (MscTrainer *self, const guint *cases, guint n_cases, doubl
       if (!ok)
         break;
       /* A short last batch runs as a view of its first b->n images. */
-      gint64 shape[4] = { b->n, 1, self->cfg.patch_size, self->cfg.patch_size };
-      g_autoptr (MscTensor) in = msc_tensor_new_view (msc_tensor_data (b->input), shape, 4, error);
+      g_autoptr (MscTensor) in = msc_train_batch_view (b, error);
       ok = in && msc_model_forward (self->model, in, error);
       if (!ok)
         break;
@@ -503,6 +669,15 @@ msc_trainer_evaluate (MscTrainer *self, const guint *cases, guint n_cases, doubl
               gboolean p = x[k] > 0, t = b->seg_target[k] > 0.5f;
               inter += p && t;
               sum += (guint64) p + t;
+            }
+        }
+      else if (self->head == MSC_TRAIN_CLASSIFIER_HIERARCHICAL)
+        {
+          const float *x = msc_tensor_data ((MscTensor *) msc_model_get_output (self->model, self->abnormal_output));
+          for (guint i = 0; i < b->n; i++)
+            {
+              scores[first + i] = 1.0 / (1.0 + exp (-(double) x[i]));
+              labels[first + i] = b->class_target[i] > 0;
             }
         }
       else
@@ -816,7 +991,9 @@ train_one (MscTrainer *self, double *loss, double *lr, GError **error)
   apply_stage (self, stage_at (self, self->step));
   *lr = lr_at (self, self->step);
   LossCtx ctx = { self, batch };
-  if (!msc_model_train_step (self->model, batch->input, trainer_loss, &ctx, (float) *lr, loss, error))
+  /* The stage's patch size: the model re-plans its arena for the shape. */
+  g_autoptr (MscTensor) in = msc_train_batch_view (batch, error);
+  if (!in || !msc_model_train_step (self->model, in, trainer_loss, &ctx, (float) *lr, loss, error))
     return FALSE;
   self->step++;
   return TRUE;

@@ -28,21 +28,39 @@ G_BEGIN_DECLS
 /* What the run learns; the two may be combined (a graph with both heads). */
 typedef enum {
   MSC_TRAIN_TASK_SEGMENTATION  = 1 << 0,  /* patch lesion mask: Dice + weighted sigmoid BCE */
-  MSC_TRAIN_TASK_CLASSIFICATION = 1 << 1, /* patch class: softmax CE with class weights;
-                                             2 classes = background/lesion, 3 =
-                                             background/benign/malignant */
+  MSC_TRAIN_TASK_CLASSIFICATION = 1 << 1, /* patch class: a flat softmax head or the
+                                             hierarchical sigmoid pair, see
+                                             MscTrainClassifier */
 } MscTrainTask;
+
+/* The form of the classification head.
+ * FLAT: class_output (N, C) softmax CE with class weights; 2 classes =
+ *   background/lesion, 3 = background/benign/malignant.
+ * HIERARCHICAL: abnormal_output (N, 1), sigmoid BCE on every patch
+ *   (lesion vs background), and malignant_output (N, 1), sigmoid BCE on
+ *   lesion patches only (malignant vs benign); background patches give the
+ *   malignant head no loss and no gradient.
+ * AUTO: HIERARCHICAL when the graph has no class_output but has both
+ *   abnormal_output and malignant_output, else FLAT. */
+typedef enum {
+  MSC_TRAIN_CLASSIFIER_AUTO = 0,
+  MSC_TRAIN_CLASSIFIER_FLAT,
+  MSC_TRAIN_CLASSIFIER_HIERARCHICAL,
+} MscTrainClassifier;
 
 #define MSC_TRAINER_MAX_STAGES 8
 
-/* Staged unfreezing: from step `start` on, only parameters whose names
- * start with one of the comma-separated `prefixes` ("" or NULL = all)
- * train, at the schedule's rate times lr_scale. Stages are ordered by start;
- * stage 0 must start at 0. */
+/* Staged unfreezing and progressive resizing: from step `start` on, only
+ * parameters whose names start with one of the comma-separated `prefixes`
+ * ("" or NULL = all) train, at the schedule's rate times lr_scale, on
+ * patches of patch_size (0 = the configuration's patch_size; validation
+ * always uses that one). Stages are ordered by start; stage 0 must start
+ * at 0. */
 typedef struct {
   guint start;
   const char *prefixes;
   double lr_scale;
+  guint patch_size;
 } MscTrainStage;
 
 typedef struct {
@@ -50,6 +68,9 @@ typedef struct {
   const char *graph_path;        /* JSON graph (a preset or a file) */
   const char *seg_output;        /* "mask_logits": (N, 1, P, P) logits */
   const char *class_output;      /* "class_logits": (N, C) or (N, C, 1, 1) logits */
+  const char *abnormal_output;   /* "abnormal_logit": (N, 1) lesion-vs-background logit */
+  const char *malignant_output;  /* "malignant_logit": (N, 1) malignant-vs-benign logit */
+  MscTrainClassifier classifier; /* AUTO */
   guint tasks;                   /* MscTrainTask flags */
   /* data */
   const char *preprocess_steps;  /* msc_preprocess chain; NULL = MSC_TRAINER_DEFAULT_STEPS,
@@ -70,7 +91,11 @@ typedef struct {
   MscLrSchedule lr;              /* warm-up + cosine, base 1e-3, warm-up 5% */
   double pos_weight;             /* BCE positive weight (4) */
   double dice_weight;            /* loss = dice_weight Dice + BCE (+ CE) (1) */
-  double class_weights[3];       /* CE weights; all 0 = 1 each */
+  double class_weights[3];       /* [background, benign, malignant]; all 0 = 1 each. FLAT:
+                                    CE class weights. HIERARCHICAL: each patch's BCE
+                                    weight by its class: abnormal negatives w[0],
+                                    positives w[1] (benign) or w[2] (malignant);
+                                    malignant negatives w[1], positives w[2] */
   MscTrainStage stages[MSC_TRAINER_MAX_STAGES];
   guint n_stages;                /* 0 = everything trains at the schedule's rate */
   guint64 seed;
@@ -128,8 +153,9 @@ gboolean    msc_trainer_get_stopped_early (const MscTrainer *self);
 /* Best validation metric so far (NAN before any evaluation). */
 double      msc_trainer_get_best_metric (const MscTrainer *self);
 /* Mean Dice (segmentation) or lesion-vs-background AUC (classification
- * only) on the fixed validation patches, or on patches of cases when
- * given; higher is better. */
+ * only: of 1 - p(background) for a flat head, sigmoid(abnormal) for a
+ * hierarchical one) on the fixed validation patches, or on patches of
+ * cases when given; higher is better. */
 gboolean    msc_trainer_evaluate      (MscTrainer *self, const guint *cases, guint n_cases,
                                        double *metric, GError **error);
 

@@ -67,6 +67,9 @@ test_defaults (Fixture *f, gconstpointer data)
   g_assert_true (t->balance_classes == def.balance_classes);
   g_assert_null (t->preprocess_steps);
   g_assert_cmpstr (t->seg_output, ==, "mask_logits");
+  g_assert_cmpint (t->classifier, ==, MSC_TRAIN_CLASSIFIER_AUTO);
+  g_assert_cmpstr (t->abnormal_output, ==, "abnormal_logit");
+  g_assert_cmpstr (t->malignant_output, ==, "malignant_logit");
   g_assert_cmpint (tc->split_kind, ==, MSC_TRAIN_SPLIT_NONE);
   g_assert_cmpint (tc->manifest_kind, ==, MSC_TRAIN_MANIFEST_AUTO);
   /* Relative paths resolve against the configuration's folder. */
@@ -82,7 +85,9 @@ static const char full_config[] =
   "\"skip_bad\": true}, \"output_dir\": \"/tmp/abs-out\",\n"
   " \"tasks\": [\"segmentation\", \"classification\"], \"seed\": 42, \"steps\": 30,"
   " \"threads\": 2, \"prefetch\": false,\n"
-  " \"outputs\": {\"segmentation\": \"m\", \"classification\": \"c\"},\n"
+  " \"classifier\": \"hierarchical\",\n"
+  " \"outputs\": {\"segmentation\": \"m\", \"classification\": \"c\", \"abnormal\": \"a\","
+  " \"malignant\": \"b\"},\n"
   " \"split\": {\"folds\": 4, \"fold\": 3, \"seed\": 9},\n"
   " \"data\": {\"preprocess\": \"\", \"spacing_mm\": 0.5, \"source_spacing_mm\": 0.2,"
   " \"cache_mib\": 3, \"patch_size\": 32, \"batch_size\": 8, \"lesion_share\": 0.25,"
@@ -93,7 +98,7 @@ static const char full_config[] =
   " \"schedule\": {\"kind\": \"step\", \"step_size\": 10, \"gamma\": 0.5},\n"
   " \"loss\": {\"pos_weight\": 2, \"dice_weight\": 0.5, \"class_weights\": [1, 2, 3]},\n"
   " \"stages\": [{\"start\": 0, \"prefixes\": \"head.\", \"lr_scale\": 1},"
-  " {\"start\": 10, \"prefixes\": \"\", \"lr_scale\": 0.1}],\n"
+  " {\"start\": 10, \"prefixes\": \"\", \"lr_scale\": 0.1, \"patch_size\": 48}],\n"
   " \"checkpoints\": {\"every\": 5, \"keep\": 3},\n"
   " \"validation\": {\"every\": 10, \"patches\": 16, \"patience\": 2, \"min_delta\": 0.01}}";
 
@@ -117,6 +122,9 @@ test_full (Fixture *f, gconstpointer data)
   g_assert_false (t->prefetch);
   g_assert_cmpstr (t->seg_output, ==, "m");
   g_assert_cmpstr (t->class_output, ==, "c");
+  g_assert_cmpint (t->classifier, ==, MSC_TRAIN_CLASSIFIER_HIERARCHICAL);
+  g_assert_cmpstr (t->abnormal_output, ==, "a");
+  g_assert_cmpstr (t->malignant_output, ==, "b");
   g_assert_cmpint (tc->split_kind, ==, MSC_TRAIN_SPLIT_KFOLD);
   g_assert_cmpuint (tc->folds, ==, 4);
   g_assert_cmpuint (tc->fold, ==, 3);
@@ -147,6 +155,8 @@ test_full (Fixture *f, gconstpointer data)
   g_assert_cmpstr (t->stages[0].prefixes, ==, "head.");
   g_assert_cmpuint (t->stages[1].start, ==, 10);
   g_assert_cmpfloat (t->stages[1].lr_scale, ==, 0.1);
+  g_assert_cmpuint (t->stages[0].patch_size, ==, 0);    /* data.patch_size */
+  g_assert_cmpuint (t->stages[1].patch_size, ==, 48);
   g_assert_cmpuint (t->checkpoint_every, ==, 5);
   g_assert_cmpuint (t->keep_checkpoints, ==, 3);
   g_assert_cmpuint (t->eval_every, ==, 10);
@@ -164,6 +174,11 @@ test_full (Fixture *f, gconstpointer data)
   g_assert_cmpstr (json, ==, json2);
   g_assert_cmpint (memcmp (&again->trainer.optim, &t->optim, sizeof t->optim), ==, 0);
   g_assert_cmpfloat (again->trainer.lr.base_lr, ==, 0.05);
+  g_assert_cmpint (again->trainer.classifier, ==, MSC_TRAIN_CLASSIFIER_HIERARCHICAL);
+  g_assert_cmpstr (again->trainer.malignant_output, ==, "b");
+  /* Stage 0's implicit size is written out resolved; the hash agrees. */
+  g_assert_cmpuint (again->trainer.stages[0].patch_size, ==, 32);
+  g_assert_cmpuint (again->trainer.stages[1].patch_size, ==, 48);
 }
 
 typedef struct {
@@ -207,6 +222,14 @@ static const BadCase bad_cases[] = {
   { "\"stages\": [{\"start\": 0}, {\"start\": 0}]", "stages: stage 1 must start after stage 0",
     MSC_TRAIN_ERROR_INVALID },
   { "\"stages\": [{\"start\": 0, \"lr\": 1}]", "stages[0].lr: unknown key",
+    MSC_TRAIN_ERROR_INVALID },
+  { "\"stages\": [{\"start\": 0, \"patch_size\": 2}]", "stages[0].patch_size: must be between 4",
+    MSC_TRAIN_ERROR_INVALID },
+  { "\"stages\": [{\"start\": 0, \"patch_size\": 32.5}]", "stages[0].patch_size: must be an integer",
+    MSC_TRAIN_ERROR_INVALID },
+  { "\"classifier\": \"tree\"", "classifier: unknown value 'tree' (one of auto, flat, hierarchical)",
+    MSC_TRAIN_ERROR_INVALID },
+  { "\"outputs\": {\"abnormal\": \"\"}", "outputs.abnormal: must not be empty",
     MSC_TRAIN_ERROR_INVALID },
   { "\"augment\": {\"zoom_min\": 1.2, \"zoom_max\": 0.9}", "zoom", MSC_TRAIN_ERROR_INVALID },
   { "!{\"graph\": \"g/none.json\", \"manifest\": \"m.csv\", \"output_dir\": \"o\"}",

@@ -1,8 +1,11 @@
 /* tests/engine/train/test-trainer.c — MscTrainer on synthetic images
  * (bright disks on noise, 64 x 64, 32-pixel patches, a three-conv graph):
- * overfitting, resume after a kill bit for bit, determinism, refused
- * checkpoints, early stopping, cancellation and the cache budget.
+ * overfitting, resume after a kill bit for bit (with and without
+ * progressive resizing), determinism, refused checkpoints, early stopping,
+ * cancellation, the cache budget, and the hierarchical head (its gradient
+ * against finite differences, a short unet-tiny-hierarchical run).
  */
+#include <math.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
@@ -10,7 +13,8 @@
 #include "msc-png.h"
 #include "msc-rng.h"
 #include "msc-test-util.h"
-#include "msc-trainer.h"
+#include "msc-train-eval.h"
+#include "msc-trainer-private.h"
 
 #define N_IMAGES 6
 #define SIDE 64
@@ -41,10 +45,13 @@ typedef struct {
 
 /* Image i: noise 40..99 with a disk of radius 7 (value 200 + noise) at a
  * seeded position 14..49, so every disk lies whole inside the image; the
- * manifest gives the same circle (benign, "CIRC"). */
+ * manifest gives the same circle (benign, "CIRC"). With data non-NULL the
+ * odd images are malignant instead, their disks with a dark core (radius
+ * 3, value 100 + noise), so the two kinds can be told apart. */
 static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
+  gboolean mixed = data != NULL;
   f->dir = msc_test_tmpdir ();
   MscRng rng;
   msc_rng_init (&rng, 7);
@@ -58,13 +65,15 @@ fixture_set_up (Fixture *f, gconstpointer data)
         for (guint x = 0; x < SIDE; x++)
           {
             guint noise = (guint) msc_rng_below (&rng, 60);
-            gboolean in = (x - cx) * (x - cx) + (y - cy) * (y - cy) <= 49.0;
-            px[y * SIDE + x] = (guint8) ((in ? 200 : 40) + (in ? noise / 2 : noise));
+            double r2 = (x - cx) * (x - cx) + (y - cy) * (y - cy);
+            gboolean in = r2 <= 49.0, core = mixed && i % 2 == 1 && r2 <= 9.0;
+            px[y * SIDE + x] = (guint8) ((core ? 100 : in ? 200 : 40) + (in ? noise / 2 : noise));
           }
       g_autofree char *name = g_strdup_printf ("img%u.png", i);
       g_autofree char *path = g_build_filename (f->dir, name, NULL);
       g_assert_true (msc_png_save_grey (path, SIDE, SIDE, 8, px, NULL, NULL));
-      g_string_append_printf (csv, "%s,P%u,R,MLO,,,%g,%g,7,,,CIRC,B\n", name, i, cx, cy);
+      g_string_append_printf (csv, "%s,P%u,R,MLO,,,%g,%g,7,,,CIRC,%s\n", name, i, cx, cy,
+                              mixed && i % 2 == 1 ? "M" : "B");
     }
   g_autofree char *mpath = g_build_filename (f->dir, "manifest.csv", NULL);
   g_assert_true (g_file_set_contents (mpath, csv->str, -1, NULL));
@@ -209,16 +218,21 @@ resume_config (const Fixture *f, MscTrainerConfig *cfg, const char *out)
   cfg->tasks = MSC_TRAIN_TASK_SEGMENTATION | MSC_TRAIN_TASK_CLASSIFICATION;
 }
 
+typedef void (*ConfigFunc) (const Fixture *f, MscTrainerConfig *cfg, const char *out);
+
+/* A straight run and one killed after step 12 (last checkpoint at 10) and
+ * resumed by a fresh trainer end with the same bits. */
 static void
-test_resume (Fixture *f, gconstpointer data)
+check_resume (Fixture *f, ConfigFunc config, const char *tag)
 {
-  g_autofree char *a = out_dir (f, "straight"), *b = out_dir (f, "killed");
+  g_autofree char *na = g_strconcat (tag, "-straight", NULL), *nb = g_strconcat (tag, "-killed", NULL);
+  g_autofree char *a = out_dir (f, na), *b = out_dir (f, nb);
   MscTrainerConfig cfg;
-  resume_config (f, &cfg, a);
+  config (f, &cfg, a);
   g_autoptr (MscTrainer) straight = make (f, &cfg);
   run_ok (straight);
 
-  resume_config (f, &cfg, b);
+  config (f, &cfg, b);
   g_autoptr (GError) error = NULL;
   g_autoptr (GCancellable) cancel = g_cancellable_new ();
   {
@@ -248,6 +262,66 @@ test_resume (Fixture *f, gconstpointer data)
   g_assert_true (g_file_get_contents (la, &ta, NULL, NULL));
   g_assert_true (g_file_get_contents (lb, &tb, NULL, NULL));
   g_assert_cmpstr (ta, ==, tb);
+}
+
+static void
+test_resume (Fixture *f, gconstpointer data)
+{
+  check_resume (f, resume_config, "resume");
+}
+
+/* Progressive resizing: 16-pixel patches for steps 0..10, then the
+ * configured 32 from step 11, between the checkpoint (10) and the kill
+ * (12), so the resumed run must pick the size by step alone. Validation
+ * (every 5 steps) stays at 32 throughout. */
+static void
+resize_config (const Fixture *f, MscTrainerConfig *cfg, const char *out)
+{
+  resume_config (f, cfg, out);
+  cfg->stages[0] = (MscTrainStage) { 0, "", 1.0, 16 };
+  cfg->stages[1] = (MscTrainStage) { 11, "", 1.0, 0 };
+  cfg->n_stages = 2;
+}
+
+static void
+test_resize_resume (Fixture *f, gconstpointer data)
+{
+  check_resume (f, resize_config, "resize");
+  /* The sizes take effect: the batches of step 3 (stage 0) and step 11
+   * (stage 1) have 16- and 32-pixel patches, packed densely. */
+  MscTrainerConfig cfg;
+  g_autofree char *out = out_dir (f, "resize-sizes");
+  resize_config (f, &cfg, out);
+  g_assert_cmpuint (msc_trainer_config_patch_at (&cfg, 10), ==, 16);
+  g_assert_cmpuint (msc_trainer_config_patch_at (&cfg, 11), ==, 32);
+  g_assert_cmpuint (msc_trainer_config_max_patch (&cfg), ==, 32);
+  g_autoptr (GError) error = NULL;
+  MscTrainData *data_src = msc_train_data_new (&cfg, f->manifest, f->train, N_IMAGES - 2, 2, &error);
+  g_assert_no_error (error);
+  MscTrainBatch *b = msc_train_batch_new (cfg.batch_size, 32, &error);
+  g_assert_true (msc_train_data_fill (data_src, 3, b, &error));
+  g_assert_cmpuint (b->patch, ==, 16);
+  g_autoptr (MscTensor) v16 = msc_train_batch_view (b, &error);
+  g_assert_cmpint (msc_tensor_numel (v16), ==, 8 * 16 * 16);
+  g_assert_true (msc_train_data_fill (data_src, 11, b, &error));
+  g_assert_cmpuint (b->patch, ==, 32);
+  g_autoptr (MscTensor) v32 = msc_train_batch_view (b, &error);
+  g_assert_cmpint (msc_tensor_numel (v32), ==, 8 * 32 * 32);
+  msc_train_batch_free (b);
+  msc_train_data_free (data_src);
+  /* And they change training: without the first stage's size the
+   * weights differ. */
+  g_autofree char *a = out_dir (f, "resize-straight"), *o = out_dir (f, "resize-none");
+  g_autoptr (MscTrainer) sized = make (f, (resize_config (f, &cfg, a), &cfg));
+  run_ok (sized);   /* nothing left: resumes at step 20 */
+  resize_config (f, &cfg, o);
+  cfg.stages[0].patch_size = 0;
+  g_autoptr (MscTrainer) plain = make (f, &cfg);
+  run_ok (plain);
+  gsize n1, n2;
+  g_autofree float *p1 = copy_params (sized, &n1);
+  g_autofree float *p2 = copy_params (plain, &n2);
+  g_assert_true (memcmp (p1, p2, n1 * sizeof (float)) != 0);
 }
 
 /* ---- 3. determinism ------------------------------------------------------------- */
@@ -386,7 +460,7 @@ test_early_stop (Fixture *f, gconstpointer data)
   /* Everything frozen (a prefix no parameter has): the metric is flat, so
    * the first evaluation (step 2) sets the best and the next three (4, 6,
    * 8) do not improve: the run stops after step 8. */
-  cfg.stages[0] = (MscTrainStage) { 0, "nothing.", 1.0 };
+  cfg.stages[0] = (MscTrainStage) { 0, "nothing.", 1.0, 0 };
   cfg.n_stages = 1;
   g_autoptr (MscTrainer) t = make (f, &cfg);
   run_ok (t);
@@ -524,8 +598,8 @@ test_stages (Fixture *f, gconstpointer data)
   small_config (f, &cfg, out);
   cfg.steps = 4;
   cfg.lr.kind = MSC_LR_CONSTANT;
-  cfg.stages[0] = (MscTrainStage) { 0, "mask_logits.", 1.0 };
-  cfg.stages[1] = (MscTrainStage) { 4, "", 0.5 };
+  cfg.stages[0] = (MscTrainStage) { 0, "mask_logits.", 1.0, 0 };
+  cfg.stages[1] = (MscTrainStage) { 4, "", 0.5, 0 };
   cfg.n_stages = 2;
   g_autoptr (MscTrainer) t = make (f, &cfg);
   gsize n;
@@ -552,6 +626,215 @@ test_stages (Fixture *f, gconstpointer data)
     g_assert_cmpfloat_with_epsilon (g_array_index (lrs, double, i), i < 4 ? 0.01 : 0.005, 1e-12);
   g_assert_true (memcmp (enc0, msc_model_get_param (msc_trainer_get_model (t2), "enc.conv1.weight", NULL),
                          72 * sizeof (float)) != 0);
+}
+
+/* ---- the hierarchical head ------------------------------------------------------ */
+
+static double
+softplus (double x)
+{
+  return MAX (x, 0.0) + log1p (exp (-fabs (x)));
+}
+
+/* The loss by its definition, in double: weighted means of
+ * BCE(x, t) = softplus(x) - t x. */
+static double
+hier_reference (const float *xa, const float *xm, const gint32 *t, guint n, const float *w)
+{
+  double a = 0, m = 0;
+  guint n_lesion = 0;
+  for (guint i = 0; i < n; i++)
+    {
+      a += w[t[i]] * (softplus (xa[i]) - (t[i] > 0) * xa[i]);
+      if (t[i] > 0)
+        {
+          m += w[t[i]] * (softplus (xm[i]) - (t[i] == 2) * xm[i]);
+          n_lesion++;
+        }
+    }
+  return a / n + (n_lesion ? m / n_lesion : 0);
+}
+
+/* Analytic output gradients of both heads against central differences of
+ * the loss; background rows of the malignant head get exactly nothing. */
+static void
+test_hierarchical_gradient (void)
+{
+  enum { N = 7 };
+  gint32 t[N] = { 0, 1, 2, 0, 2, 1, 0 };
+  float xa[N] = { -1.5f, 0.25f, 2.0f, 0.75f, -0.5f, 3.0f, -4.0f };
+  float xm[N] = { 0.5f, -1.0f, 1.25f, -2.0f, -0.75f, 0.125f, 6.0f };
+  const float w[3] = { 0.5f, 2.0f, 3.0f };
+  float da[N] = { 0 }, dm[N];
+  for (guint i = 0; i < N; i++)
+    dm[i] = 0.25f;   /* gradients accumulate: start from something */
+  double loss = msc_trainer_hierarchical_loss (xa, xm, t, N, w, da, dm);
+  g_assert_cmpfloat_with_epsilon (loss, hier_reference (xa, xm, t, N, w), 1e-6);
+  const float h = 1.0f / 256;
+  for (guint head = 0; head < 2; head++)
+    for (guint i = 0; i < N; i++)
+      {
+        float *x = head == 0 ? xa : xm;
+        float keep = x[i];
+        x[i] = keep + h;
+        double up = msc_trainer_hierarchical_loss (xa, xm, t, N, w, NULL, NULL);
+        x[i] = keep - h;
+        double down = msc_trainer_hierarchical_loss (xa, xm, t, N, w, NULL, NULL);
+        x[i] = keep;
+        double fd = (up - down) / (2.0 * h);
+        double an = head == 0 ? da[i] : dm[i] - 0.25;
+        g_test_message ("%s[%u]: analytic %.6f, finite differences %.6f",
+                        head == 0 ? "abnormal" : "malignant", i, an, fd);
+        g_assert_cmpfloat_with_epsilon (an, fd, 1e-4);
+        if (head == 1 && t[i] == 0)
+          {
+            g_assert_cmpfloat (up, ==, down);       /* no loss ... */
+            g_assert_cmpfloat (dm[i], ==, 0.25f);   /* ... and no gradient */
+          }
+      }
+  /* Weights act per class: doubling the malignant weight changes the
+   * malignant rows only. */
+  const float w2[3] = { 0.5f, 2.0f, 6.0f };
+  float da2[N] = { 0 }, dm2[N] = { 0 };
+  msc_trainer_hierarchical_loss (xa, xm, t, N, w2, da2, dm2);
+  for (guint i = 0; i < N; i++)
+    {
+      g_assert_cmpfloat_with_epsilon (da2[i], t[i] == 2 ? 2 * da[i] : da[i], 1e-6);
+      g_assert_cmpfloat_with_epsilon (dm2[i], t[i] == 2 ? 2 * (dm[i] - 0.25f) : t[i] ? dm[i] - 0.25f : 0,
+                                      1e-6);
+    }
+  /* No lesion patch: the malignant term is 0, not NaN. */
+  gint32 none[N] = { 0 };
+  float dm3[N] = { 0 };
+  double l3 = msc_trainer_hierarchical_loss (xa, xm, none, N, w, NULL, dm3);
+  g_assert_cmpfloat_with_epsilon (l3, hier_reference (xa, xm, none, N, w), 1e-6);
+  for (guint i = 0; i < N; i++)
+    g_assert_cmpfloat (dm3[i], ==, 0);
+}
+
+static char *
+preset_path (const char *name)
+{
+  g_autofree char *file = g_strconcat (name, ".json", NULL);
+  char *path = g_test_build_filename (G_TEST_DIST, "..", "data", "models", "presets", file, NULL);
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    {
+      g_test_skip_printf ("no preset %s (G_TEST_SRCDIR unset?)", path);
+      g_free (path);
+      return NULL;
+    }
+  return path;
+}
+
+/* unet-tiny-hierarchical, classification only (the abnormal/malignant pair
+ * picked by AUTO) on the mixed benign/malignant set: the loss falls over
+ * 60 steps, validation reports the
+ * AUC of sigmoid(abnormal), and the patch-level evaluation agrees. */
+static void
+test_hierarchical_run (Fixture *f, gconstpointer data)
+{
+  g_autofree char *graph = preset_path ("unet-tiny-hierarchical");
+  if (!graph)
+    return;
+  g_autofree char *out = out_dir (f, "hier");
+  MscTrainerConfig cfg;
+  small_config (f, &cfg, out);
+  cfg.graph_path = graph;
+  cfg.tasks = MSC_TRAIN_TASK_CLASSIFICATION;
+  cfg.steps = 60;
+  cfg.lr.base_lr = 1e-2;
+  cfg.eval_every = 60;
+  cfg.val_patches = 32;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MscTrainer) t = msc_trainer_new (&cfg, f->manifest, f->train, N_IMAGES - 2, f->val, 2, &error);
+  g_assert_no_error (error);
+  g_autoptr (GArray) losses = g_array_new (FALSE, FALSE, sizeof (double));
+  g_assert_true (msc_trainer_run (t, record_loss, losses, NULL, &error));
+  g_assert_no_error (error);
+  double first = 0, last = 0;
+  for (guint i = 0; i < 10; i++)
+    {
+      first += g_array_index (losses, double, i) / 10;
+      last += g_array_index (losses, double, 50 + i) / 10;
+    }
+  g_test_message ("hierarchical loss %.4f -> %.4f, validation AUC %.4f", first, last,
+                  msc_trainer_get_best_metric (t));
+  g_assert_cmpfloat (last, <, 0.7 * first);
+  double auc = msc_trainer_get_best_metric (t);
+  g_assert_cmpfloat (auc, >=, 0);
+  g_assert_cmpfloat (auc, <=, 1);
+  /* msc-train-eval scores the same patches the same way. */
+  g_autoptr (MscPatchScores) s = msc_train_eval_patches (&cfg, f->manifest, msc_trainer_get_model (t),
+                                                         f->val, 2, 32, &error);
+  g_assert_no_error (error);
+  g_assert_false (s->has_mask);
+  double auc2 = 0;
+  g_assert_true (msc_metrics_auc (s->scores, s->labels, s->n, &auc2, &error));
+  g_assert_cmpfloat (auc2, ==, auc);
+  for (gsize i = 0; i < s->n; i++)
+    g_assert_true (s->scores[i] > 0 && s->scores[i] < 1);
+}
+
+/* Head selection and patch sizes the graph cannot take. */
+static void
+test_hierarchical_config (Fixture *f, gconstpointer data)
+{
+  g_autofree char *graph = preset_path ("unet-tiny-hierarchical");
+  if (!graph)
+    return;
+  g_autofree char *out = out_dir (f, "hier-cfg");
+  MscTrainerConfig cfg;
+  g_autoptr (GError) error = NULL;
+  small_config (f, &cfg, out);
+  cfg.graph_path = graph;
+  cfg.tasks = MSC_TRAIN_TASK_SEGMENTATION | MSC_TRAIN_TASK_CLASSIFICATION;
+  /* FLAT asked of a graph without class_logits: refused naming it. */
+  cfg.classifier = MSC_TRAIN_CLASSIFIER_FLAT;
+  g_assert_null (msc_trainer_new (&cfg, f->manifest, f->train, 4, f->val, 2, &error));
+  g_assert_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "\"class_logits\""));
+  g_clear_error (&error);
+  /* HIERARCHICAL with a misnamed output: refused naming the pair. */
+  cfg.classifier = MSC_TRAIN_CLASSIFIER_HIERARCHICAL;
+  cfg.malignant_output = "malignancy";
+  g_assert_null (msc_trainer_new (&cfg, f->manifest, f->train, 4, f->val, 2, &error));
+  g_assert_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "\"malignancy\""));
+  g_clear_error (&error);
+  /* HIERARCHICAL asked of the flat test graph: refused too. */
+  small_config (f, &cfg, out);
+  cfg.tasks = MSC_TRAIN_TASK_CLASSIFICATION;
+  cfg.classifier = MSC_TRAIN_CLASSIFIER_HIERARCHICAL;
+  g_assert_null (msc_trainer_new (&cfg, f->manifest, f->train, 4, f->val, 2, &error));
+  g_assert_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "\"abnormal_logit\""));
+  g_clear_error (&error);
+  /* Four pooling levels and skip connections: 40 pixels do not pass
+   * (40 -> 20 -> 10 -> 5 -> 2, up to 4 against 5), as data.patch_size or
+   * as a stage's size; 48 does. */
+  small_config (f, &cfg, out);
+  cfg.graph_path = graph;
+  cfg.patch_size = 40;
+  g_assert_null (msc_trainer_new (&cfg, f->manifest, f->train, 4, f->val, 2, &error));
+  g_assert_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "patch size 40"));
+  g_clear_error (&error);
+  cfg.patch_size = 32;
+  cfg.stages[0] = (MscTrainStage) { 0, "", 1.0, 40 };
+  cfg.stages[1] = (MscTrainStage) { 5, "", 1.0, 0 };
+  cfg.n_stages = 2;
+  g_assert_null (msc_trainer_new (&cfg, f->manifest, f->train, 4, f->val, 2, &error));
+  g_assert_nonnull (strstr (error->message, "patch size 40"));
+  g_clear_error (&error);
+  cfg.stages[0].patch_size = 48;
+  g_autoptr (MscTrainer) t = msc_trainer_new (&cfg, f->manifest, f->train, 4, f->val, 2, &error);
+  g_assert_no_error (error);
+  /* Out of range in the configuration itself. */
+  cfg.stages[0].patch_size = 3;
+  g_assert_false (msc_trainer_config_check (&cfg, &error));
+  g_assert_nonnull (strstr (error->message, "patch_size"));
 }
 
 /* ---- real data ------------------------------------------------------------------ */
@@ -602,6 +885,7 @@ main (int argc, char **argv)
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
   ADD ("/train/trainer/overfit", test_overfit);
   ADD ("/train/trainer/resume", test_resume);
+  ADD ("/train/trainer/resume-resized", test_resize_resume);
   ADD ("/train/trainer/determinism", test_determinism);
   ADD ("/train/trainer/checkpoint/refused", test_bad_checkpoint);
   ADD ("/train/trainer/checkpoint/optimiser", test_checkpoint_optimiser);
@@ -611,5 +895,9 @@ main (int argc, char **argv)
   ADD ("/train/trainer/config", test_config_errors);
   ADD ("/train/trainer/stages", test_stages);
   ADD ("/train/trainer/mias", test_mias);
+  g_test_add_func ("/train/trainer/hierarchical/gradient", test_hierarchical_gradient);
+  g_test_add ("/train/trainer/hierarchical/run", Fixture, "mixed", fixture_set_up,
+              test_hierarchical_run, fixture_tear_down);
+  ADD ("/train/trainer/hierarchical/config", test_hierarchical_config);
   return g_test_run ();
 }
