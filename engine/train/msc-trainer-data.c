@@ -204,9 +204,19 @@ preprocess_case (MscTrainData *self, guint index, GError **error)
           g_prefix_error (error, "%s: ", c->image_path);
           return NULL;
         }
-      e->image = msc_plane_convert (msc_preprocess_get_plane (pp), MSC_PLANE_F32, error);
+      /* A chain that ends in U8/U16 (no "normalize") is scaled to 0..1 by
+       * its bit depth, exactly as the analyzer does at inference. */
+      const MscPlane *out = msc_preprocess_get_plane (pp);
+      e->image = msc_plane_convert (out, MSC_PLANE_F32, error);
       if (!e->image)
         return NULL;
+      if (msc_plane_get_format (out) != MSC_PLANE_F32)
+        {
+          float scale = 1.0f / (float) MAX (msc_plane_get_max_value (out), 1u);
+          float *px = msc_plane_f32 (e->image);
+          for (gsize i = 0; i < msc_plane_get_n_pixels (e->image); i++)
+            px[i] *= scale;
+        }
       if (msc_preprocess_get_mask (pp))
         e->breast = msc_plane_copy (msc_preprocess_get_mask (pp), NULL);
       map = *msc_preprocess_get_transform (pp);

@@ -527,6 +527,43 @@ test_cache_budget (Fixture *f, gconstpointer data)
   g_assert_cmpuint (st.evictions, ==, st.misses - 1);
 }
 
+/* A chain ending in 8 bits ("median") trains on 0..1 like the raw path and
+ * like the analyzer, never on 0..255: the cached image is close to the raw
+ * one (median of noise moves it little) and within 0..1. */
+static void
+test_chain_scale (Fixture *f, gconstpointer data)
+{
+  g_autofree char *out = out_dir (f, "scale");
+  MscTrainerConfig raw, med;
+  small_config (f, &raw, out);
+  small_config (f, &med, out);
+  med.preprocess_steps = "median";
+  g_autoptr (GError) error = NULL;
+  MscTrainData *a = msc_train_data_new (&raw, f->manifest, f->train, 2, 2, &error);
+  g_assert_no_error (error);
+  MscTrainData *b = msc_train_data_new (&med, f->manifest, f->train, 2, 2, &error);
+  g_assert_no_error (error);
+  const MscTrainEntry *ea = msc_train_data_get (a, f->train[0], &error);
+  g_assert_no_error (error);
+  g_autoptr (MscPlane) plain = msc_plane_copy (ea->image, &error);
+  const MscTrainEntry *eb = msc_train_data_get (b, f->train[0], &error);
+  g_assert_no_error (error);
+  const float *pa = msc_plane_peek_f32 (plain), *pb = msc_plane_peek_f32 (eb->image);
+  gsize n = msc_plane_get_n_pixels (plain), close = 0;
+  float top = 0;
+  for (gsize i = 0; i < n; i++)
+    {
+      g_assert_cmpfloat (pb[i], >=, 0.0f);
+      g_assert_cmpfloat (pb[i], <=, 1.0f);
+      top = MAX (top, pb[i]);
+      close += fabsf (pa[i] - pb[i]) < 0.2f;
+    }
+  g_assert_cmpfloat (top, >, 0.7f);         /* the disk, 200+ of 255 */
+  g_assert_cmpuint (close, >, n * 9 / 10);
+  msc_train_data_free (a);
+  msc_train_data_free (b);
+}
+
 /* ---- configuration ------------------------------------------------------------- */
 
 static void
@@ -892,6 +929,7 @@ main (int argc, char **argv)
   ADD ("/train/trainer/early-stop", test_early_stop);
   ADD ("/train/trainer/cancel", test_cancel);
   ADD ("/train/trainer/cache-budget", test_cache_budget);
+  ADD ("/train/trainer/chain-scale", test_chain_scale);
   ADD ("/train/trainer/config", test_config_errors);
   ADD ("/train/trainer/stages", test_stages);
   ADD ("/train/trainer/mias", test_mias);
