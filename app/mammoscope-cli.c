@@ -455,7 +455,8 @@ static const struct {
   { "preprocess", msc_cli_preprocess, N_("run preprocessing steps and show each result") },
   { "analyze", msc_cli_analyze, N_("run a model: class probabilities and findings as JSON") },
   { "train", msc_cli_train, N_("train a model from a JSON configuration") },
-  { "evaluate", msc_cli_evaluate, N_("score a trained model on a manifest (patch level)") },
+  { "evaluate", msc_cli_evaluate, N_("score a trained model on a manifest's whole images or patches") },
+  { "calibrate", msc_cli_calibrate, N_("fit a model card's calibration and threshold on held-out results") },
 };
 
 static void

@@ -26,5 +26,6 @@ int       msc_cli_preprocess    (int argc, char **argv);
 int       msc_cli_analyze       (int argc, char **argv);
 int       msc_cli_train         (int argc, char **argv);
 int       msc_cli_evaluate      (int argc, char **argv);
+int       msc_cli_calibrate     (int argc, char **argv);
 
 G_END_DECLS

@@ -417,6 +417,79 @@ quantile_sorted (const double *v, gsize n, double p)
   return v[lo] + (h - (double) lo) * (v[lo + 1] - v[lo]);
 }
 
+/* Negative log-likelihood of the Platt targets under (A, B). */
+static double
+platt_nll (const double *x, const double *t, gsize n, double A, double B)
+{
+  double f = 0;
+  for (gsize i = 0; i < n; i++)
+    {
+      double z = A * x[i] + B;
+      /* log (1 + e^z) - t z, written to stay finite for large |z| */
+      f += (z > 0 ? z + log1p (exp (-z)) : log1p (exp (z))) - t[i] * z;
+    }
+  return f;
+}
+
+gboolean
+msc_metrics_platt_fit (const double *probabilities, const guint8 *labels, gsize n, double *a,
+                       double *b, GError **error)
+{
+  gsize n_pos = 0, n_neg = 0;
+  if (!check_cases (probabilities, labels, n, TRUE, &n_pos, &n_neg, error))
+    return FALSE;
+  double hi = (n_pos + 1.0) / (n_pos + 2.0), lo = 1.0 / (n_neg + 2.0);
+  g_autofree double *x = g_new (double, n);
+  g_autofree double *t = g_new (double, n);
+  for (gsize i = 0; i < n; i++)
+    {
+      double p = CLAMP (probabilities[i], 1e-6, 1 - 1e-6);
+      x[i] = log (p / (1 - p));
+      t[i] = labels[i] ? hi : lo;
+    }
+  /* Newton's method with a backtracking line search (the plain method
+   * overshoots when most scores sit at the clamp). */
+  double A = 1.0, B = 0.0, f = platt_nll (x, t, n, A, B);
+  for (guint iter = 0; iter < 200; iter++)
+    {
+      double ga = 0, gb = 0, haa = 1e-12, hab = 0, hbb = 1e-12;
+      for (gsize i = 0; i < n; i++)
+        {
+          double q = 1.0 / (1.0 + exp (-(A * x[i] + B))), w = q * (1 - q);
+          ga += (q - t[i]) * x[i];
+          gb += q - t[i];
+          haa += w * x[i] * x[i];
+          hab += w * x[i];
+          hbb += w;
+        }
+      double det = haa * hbb - hab * hab;
+      if (!(det > 0) || (fabs (ga) < 1e-9 && fabs (gb) < 1e-9))
+        break;
+      double da = (hbb * ga - hab * gb) / det, db = (haa * gb - hab * ga) / det;
+      double step = 1.0, f_new = f;
+      for (; step > 1e-10; step /= 2)
+        {
+          f_new = platt_nll (x, t, n, A - step * da, B - step * db);
+          if (f_new <= f - 1e-4 * step * (ga * da + gb * db))
+            break;
+        }
+      if (step <= 1e-10)
+        break;
+      A -= step * da;
+      B -= step * db;
+      f = f_new;
+    }
+  if (!isfinite (A) || !isfinite (B))
+    {
+      g_set_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID,
+                   _("calibration did not converge"));
+      return FALSE;
+    }
+  *a = A;
+  *b = B;
+  return TRUE;
+}
+
 gboolean
 msc_metrics_auc_bootstrap (const double *scores, const guint8 *labels, gsize n,
                            guint n_boot, double level, MscRng *rng,

@@ -111,6 +111,15 @@ gboolean msc_metrics_auc_bootstrap (const double *scores, const guint8 *labels, 
                                     guint n_boot, double level, MscRng *rng,
                                     double *lower, double *upper, GError **error);
 
+/* Platt scaling: fits p' = sigmoid (a logit (p) + b) to probabilities p
+ * (clamped to [1e-6, 1 - 1e-6]) and 0/1 labels by Newton's method on the
+ * log-likelihood, with Platt's smoothed targets (N+ + 1) / (N+ + 2) and
+ * 1 / (N- + 2) so that separable data still gives finite a, b. Needs both
+ * classes; a > 0 is not enforced (a <= 0 means the scores rank backwards,
+ * which the caller should refuse to apply). */
+gboolean msc_metrics_platt_fit (const double *probabilities, const guint8 *labels, gsize n,
+                                double *a, double *b, GError **error);
+
 /* Precision-recall curve. Points start at recall 0, precision 1 (threshold
  * +inf) and follow the distinct scores in decreasing order. average_precision
  * = sum over points k >= 1 of (recall_k - recall_{k-1}) precision_k, the step

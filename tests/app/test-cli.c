@@ -725,6 +725,71 @@ test_train_bundle (void)
   cli_run_clear (&run);
 }
 
+/* calibrate: Platt maps and the threshold from hand-made held-out
+ * results. Two normal images carry findings scored 0.95, 0.9, 0.7, 0.6:
+ * one mark per normal image allows two, so the threshold lands just above
+ * 0.7. Scores that rank backwards and patch-level files are refused, the
+ * card left as it was. */
+static void
+test_calibrate (void)
+{
+  g_autofree char *dir = msc_test_tmpdir ();
+  g_autofree char *card = g_build_filename (dir, "model.json", NULL);
+  const char *card_text = "{\"format\": \"mammoscope-model\", \"threshold\": 0.5}";
+  g_assert_true (g_file_set_contents (card, card_text, -1, NULL));
+  g_autofree char *eval = g_build_filename (dir, "eval.json", NULL);
+  g_assert_true (g_file_set_contents (eval,
+    "{\"level\": \"image\", \"per_image\": ["
+    " {\"label\": \"normal\", \"abnormal_probability\": 0.6, \"malignant_probability\": 0.5,"
+    "  \"findings\": [{\"score\": 0.95}, {\"score\": 0.6}]},"
+    " {\"label\": \"normal\", \"abnormal_probability\": 0.9, \"malignant_probability\": 0.5,"
+    "  \"findings\": [{\"score\": 0.9}, {\"score\": 0.7}]},"
+    " {\"label\": \"benign\", \"abnormal_probability\": 0.8, \"malignant_probability\": 0.3,"
+    "  \"findings\": []},"
+    " {\"label\": \"malignant\", \"abnormal_probability\": 0.97, \"malignant_probability\": 0.6,"
+    "  \"findings\": []},"
+    " {\"label\": \"malignant\", \"abnormal_probability\": 0.7, \"malignant_probability\": 0.2,"
+    "  \"findings\": []}]}", -1, NULL));
+  CliRun run = cli ("calibrate", "--model", dir, eval, NULL);
+  g_test_message ("%s", run.err);
+  g_assert_cmpint (run.status, ==, 0);
+  cli_run_clear (&run);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_assert_true (json_parser_load_from_file (parser, card, NULL));
+  JsonObject *o = json_node_get_object (json_parser_get_root (parser));
+  double t = json_object_get_double_member (o, "threshold");
+  g_assert_cmpfloat (t, >, 0.7);
+  g_assert_cmpfloat (t, <, 0.7 + 1e-12);
+  JsonObject *cal = json_object_get_object_member (o, "calibration");
+  g_assert_cmpfloat (json_object_get_double_member (json_object_get_object_member (cal, "abnormal"), "a"), >, 0);
+  g_assert_cmpfloat (json_object_get_double_member (json_object_get_object_member (cal, "malignant"), "a"), >, 0);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (o, "calibrated_on"), "images"), ==, 5);
+
+  /* Backwards: abnormal images scored lower than normal ones. */
+  g_assert_true (g_file_set_contents (card, card_text, -1, NULL));
+  g_autofree char *back = g_build_filename (dir, "back.json", NULL);
+  g_assert_true (g_file_set_contents (back,
+    "{\"level\": \"image\", \"per_image\": ["
+    " {\"label\": \"normal\", \"abnormal_probability\": 0.9, \"malignant_probability\": 0.5, \"findings\": []},"
+    " {\"label\": \"normal\", \"abnormal_probability\": 0.8, \"malignant_probability\": 0.5, \"findings\": []},"
+    " {\"label\": \"benign\", \"abnormal_probability\": 0.2, \"malignant_probability\": 0.2, \"findings\": []},"
+    " {\"label\": \"malignant\", \"abnormal_probability\": 0.1, \"malignant_probability\": 0.9, \"findings\": []}]}",
+    -1, NULL));
+  run = cli ("calibrate", "--model", dir, back, NULL);
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_nonnull (strstr (run.err, "backwards"));
+  cli_run_clear (&run);
+  g_autofree char *patch = g_build_filename (dir, "patch.json", NULL);
+  g_assert_true (g_file_set_contents (patch, "{\"level\": \"patch\"}", -1, NULL));
+  run = cli ("calibrate", "--model", dir, patch, NULL);
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_nonnull (strstr (run.err, "patch.json"));
+  cli_run_clear (&run);
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (card, &text, NULL, NULL));
+  g_assert_cmpstr (text, ==, card_text);
+}
+
 /* Stopped after step 7 (checkpoint 5 kept), resumed: the final weights
  * file is byte for byte the uninterrupted run's. */
 static void
@@ -1006,6 +1071,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/train", test_train);
   g_test_add_func ("/cli/train/resume", test_train_resume);
   g_test_add_func ("/cli/train/bundle", test_train_bundle);
+  g_test_add_func ("/cli/calibrate", test_calibrate);
   g_test_add_func ("/cli/train/sigint", test_train_sigint);
   g_test_add_func ("/cli/evaluate", test_evaluate);
   g_test_add_func ("/cli/evaluate/image", test_evaluate_image);

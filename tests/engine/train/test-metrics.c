@@ -709,6 +709,53 @@ test_numpy_reference (void)
   g_assert_cmpuint (seen, ==, 20);
 }
 
+/* Platt scaling recovers the map that generated the labels: logits x
+ * uniform in [-3, 3], label 1 with probability sigmoid (2 x - 1). At the
+ * fit, the gradient of the log-likelihood (with Platt's targets) is 0. */
+static void
+test_platt (void)
+{
+  enum { N = 20000 };
+  g_autofree double *p = g_new (double, N);
+  g_autofree guint8 *y = g_new (guint8, N);
+  GRand *rand = g_rand_new_with_seed (11);
+  for (guint i = 0; i < N; i++)
+    {
+      double x = -3 + 6.0 * i / (N - 1);
+      p[i] = 1 / (1 + exp (-x));
+      y[i] = g_rand_double (rand) < 1 / (1 + exp (-(2 * x - 1)));
+    }
+  g_rand_free (rand);
+  double a = 0, b = 0;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (msc_metrics_platt_fit (p, y, N, &a, &b, &error));
+  g_assert_no_error (error);
+  g_test_message ("a %.4f b %.4f", a, b);
+  g_assert_cmpfloat (fabs (a - 2), <, 0.1);
+  g_assert_cmpfloat (fabs (b + 1), <, 0.1);
+  gsize n_pos = 0;
+  for (guint i = 0; i < N; i++)
+    n_pos += y[i];
+  double hi = (n_pos + 1.0) / (n_pos + 2.0), lo = 1.0 / (N - n_pos + 2.0), ga = 0, gb = 0;
+  for (guint i = 0; i < N; i++)
+    {
+      double x = log (p[i] / (1 - p[i])), q = 1 / (1 + exp (-(a * x + b)));
+      ga += (q - (y[i] ? hi : lo)) * x;
+      gb += q - (y[i] ? hi : lo);
+    }
+  g_assert_cmpfloat (fabs (ga), <, 1e-6);
+  g_assert_cmpfloat (fabs (gb), <, 1e-6);
+
+  /* Separable data stays finite; one class alone is refused. */
+  double sep[4] = { 0.1, 0.2, 0.8, 0.9 };
+  guint8 lab[4] = { 0, 0, 1, 1 };
+  g_assert_true (msc_metrics_platt_fit (sep, lab, 4, &a, &b, &error));
+  g_assert_true (isfinite (a) && isfinite (b) && a > 0);
+  guint8 one[4] = { 1, 1, 1, 1 };
+  g_assert_false (msc_metrics_platt_fit (sep, one, 4, &a, &b, &error));
+  g_assert_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_EMPTY);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -733,5 +780,6 @@ main (int argc, char **argv)
   g_test_add_func ("/train/metrics/froc/errors", test_froc_errors);
   g_test_add_func ("/train/metrics/froc/mias", test_froc_mias);
   g_test_add_func ("/train/metrics/summary", test_summarize);
+  g_test_add_func ("/train/metrics/platt", test_platt);
   return g_test_run ();
 }
