@@ -45,6 +45,7 @@ msc_patches_params_init (MscPatchParams *params)
 {
   g_return_if_fail (params != NULL);
   *params = (MscPatchParams) {
+    .background_candidates = 1,
     .patch_size = 128, .n_patches = 64, .lesion_share = 0.5, .jitter = 0.5,
     .max_overlap = 0, .max_tries = 100, .mask_class_id = 0,
   };
@@ -64,6 +65,8 @@ check_params (const MscPatchParams *p, const MscPlane *image, GError **error)
     return invalid (error, _("patch size must be 1..4096"));
   if (p->n_patches == 0)
     return invalid (error, _("no patches asked for"));
+  if (p->background_candidates < 1 || p->background_candidates > 64)
+    return invalid (error, _("background candidates must lie in 1..64"));
   if (!(p->lesion_share >= 0 && p->lesion_share <= 1))
     return invalid (error, _("lesion share must lie in 0..1"));
   if (!(p->jitter >= 0 && p->jitter <= 1))
@@ -331,19 +334,43 @@ lesion_patch (const Sampler *s, MscRng *rng, GError **error)
   return patch;
 }
 
+/* The image value at pixel (x, y), whatever the plane's format. */
+static double
+value_at (const MscPlane *image, guint x, guint y)
+{
+  gsize i = (gsize) y * msc_plane_get_width (image) + x;
+  switch (msc_plane_get_format (image))
+    {
+    case MSC_PLANE_U8:
+      return msc_plane_peek_u8 (image)[i];
+    case MSC_PLANE_U16:
+      return msc_plane_peek_u16 (image)[i];
+    default:
+      return msc_plane_peek_f32 (image)[i];
+    }
+}
+
 static MscPatch *
 background_patch (const Sampler *s, MscRng *rng, GError **error)
 {
   guint P = s->p->patch_size;
-  for (guint t = 0; t < s->p->max_tries; t++)
+  gint best_x = 0, best_y = 0;
+  guint found = 0;
+  double best = -G_MAXDOUBLE;
+  for (guint t = 0; t < s->p->max_tries && found < s->p->background_candidates; t++)
     {
       guint px, py;
       breast_pixel (s, msc_rng_below (rng, s->row_start[s->h]), &px, &py);
       /* The patch centre pixel is (ox + P/2, oy + P/2). */
       gint ox = (gint) px - (gint) (P / 2), oy = (gint) py - (gint) (P / 2);
-      if (!overlaps (s, ox, oy))
-        return crop (s, ox, oy, error);
+      if (overlaps (s, ox, oy))
+        continue;
+      double v = value_at (s->image, px, py);
+      if (found++ == 0 || v > best)
+        best = v, best_x = ox, best_y = oy;
     }
+  if (found > 0)
+    return crop (s, best_x, best_y, error);
   g_set_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_EMPTY,
                _("patches: no %u x %u background patch off the lesions in %u tries"),
                P, P, s->p->max_tries);

@@ -29,6 +29,10 @@ typedef struct {
   double max_overlap;                /* background: largest share of lesion pixels, 0 = none */
   guint max_tries;                   /* background placements tried per patch before EMPTY */
   guint mask_class_id;               /* class of lesions found only in lesion_mask */
+  guint background_candidates;       /* >= 1: a background patch is centred on the brightest of
+                                      * this many random breast positions (1 = uniform); dense
+                                      * tissue, what a mass detector confuses with a mass, then
+                                      * turns up more often among the negatives */
 } MscPatchParams;
 
 typedef enum {
@@ -47,7 +51,8 @@ typedef struct {
 
 void msc_patch_free (MscPatch *patch);        /* NULL-safe */
 
-/* Defaults: P 128, N 64, lesion share 0.5, jitter 0.5, overlap 0, 100 tries. */
+/* Defaults: P 128, N 64, lesion share 0.5, jitter 0.5, overlap 0, 100 tries,
+ * 1 background candidate. */
 void msc_patches_params_init (MscPatchParams *params);
 
 /* Draws params->n_patches patches from image (U8, U16 or F32). breast_mask

@@ -60,6 +60,7 @@ static const Field fields[] = {
   { "data.lesion_share", F_DOUBLE, T (lesion_share), 0, 1, NULL },
   { "data.jitter", F_DOUBLE, T (jitter), 0, 1, NULL },
   { "data.balance_classes", F_BOOL, T (balance_classes), 0, 0, NULL },
+  { "data.background_candidates", F_UINT, T (background_candidates), 1, 64, NULL },
   { "data.labelled_fraction", F_DOUBLE, C (labelled_fraction), 1e-9, 1, NULL },
   { "data.labelled_seed", F_U64, C (labelled_seed), 0, 0, NULL },
   { "augment.flip_h_prob", F_DOUBLE, T (augment.flip_h_prob), 0, 1, NULL },

@@ -386,6 +386,7 @@ fill_one (MscTrainData *self, guint case_index, guint src, const MscAugmentParam
   pp.patch_size = src;
   pp.n_patches = 1;
   pp.lesion_share = cfg->lesion_share;
+  pp.background_candidates = MAX (cfg->background_candidates, 1u);
   pp.jitter = cfg->jitter;
   g_autoptr (GPtrArray) patches = msc_patches_sample (&pp, e->image, e->breast, e->circles,
                                                       e->n_circles, NULL, rng, error);

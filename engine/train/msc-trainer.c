@@ -64,6 +64,7 @@ msc_trainer_config_init (MscTrainerConfig *cfg)
   cfg->patch_size = 64;
   cfg->batch_size = 16;
   cfg->lesion_share = 0.5;
+  cfg->background_candidates = 1;
   cfg->jitter = 0.5;
   cfg->balance_classes = TRUE;
   msc_augment_params_init_default (&cfg->augment);
@@ -213,6 +214,8 @@ msc_trainer_config_hash (const MscTrainerConfig *cfg, GError **error)
       if (cfg->stages[i].patch_size != 0 && cfg->stages[i].patch_size != cfg->patch_size)
         HASH_FIELD (c, cfg, stages[i].patch_size);
     }
+  if (cfg->background_candidates != 1)   /* new field: old runs keep their hash */
+    HASH_FIELD (c, cfg, background_candidates);
   if (cfg->classifier != MSC_TRAIN_CLASSIFIER_AUTO)
     HASH_FIELD (c, cfg, classifier);
   if (g_strcmp0 (cfg->abnormal_output, "abnormal_logit") != 0)

@@ -84,6 +84,7 @@ typedef struct {
   double lesion_share;           /* share of lesion-centred patches (0.5) */
   double jitter;                 /* lesion patch jitter (0.5) */
   gboolean balance_classes;      /* draw images class-balanced (TRUE) */
+  guint background_candidates;   /* background patch at the brightest of K positions (1) */
   MscAugmentParams augment;      /* default: msc_augment_params_init_default */
   /* optimisation */
   guint steps;                   /* total steps (1000) */

@@ -472,6 +472,48 @@ test_speed (void)
   g_assert_cmpfloat (ms, <, 200);       /* regressions only; the target (few ms) is reported */
 }
 
+/* Background at the brightest of K positions: the synthetic image grows
+ * brighter to the right (0.1 + x / 1000 in the breast, x < 180), so the
+ * mean patch centre moves right: about 90 for K = 1 (uniform), about
+ * 180 * 4 / 5 = 144 for K = 4 (the largest of 4 uniforms). */
+static void
+test_dense_background (void)
+{
+  g_autoptr (MscPlane) img = NULL, breast = NULL;
+  MscLesionCircle c[2];
+  synthetic (&img, &breast, c);
+  double mean_x[2];
+  guint ks[2] = { 1, 4 };
+  for (guint k = 0; k < 2; k++)
+    {
+      MscPatchParams p;
+      msc_patches_params_init (&p);
+      p.patch_size = 16;
+      p.n_patches = 2000;
+      p.lesion_share = 0;
+      p.background_candidates = ks[k];
+      MscRng rng;
+      msc_rng_init (&rng, 5);
+      g_autoptr (GPtrArray) out = sample_ok (&p, img, breast, c, 2, NULL, &rng);
+      double sum = 0;
+      for (guint i = 0; i < out->len; i++)
+        sum += ((MscPatch *) out->pdata[i])->x + 8;
+      mean_x[k] = sum / out->len;
+    }
+  g_test_message ("mean background centre x: K=1 %.1f, K=4 %.1f", mean_x[0], mean_x[1]);
+  g_assert_cmpfloat (fabs (mean_x[0] - 90), <, 10);
+  g_assert_cmpfloat (fabs (mean_x[1] - 144), <, 10);
+
+  MscPatchParams bad;
+  msc_patches_params_init (&bad);
+  bad.background_candidates = 0;
+  MscRng rng;
+  msc_rng_init (&rng, 5);
+  g_autoptr (GError) error = NULL;
+  g_assert_null (msc_patches_sample (&bad, img, breast, c, 2, NULL, &rng, &error));
+  g_assert_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -479,6 +521,7 @@ main (int argc, char **argv)
   g_test_add_func ("/train/patches/synthetic", test_synthetic);
   g_test_add_func ("/train/patches/border", test_border);
   g_test_add_func ("/train/patches/determinism", test_determinism);
+  g_test_add_func ("/train/patches/dense-background", test_dense_background);
   g_test_add_func ("/train/patches/lesion-mask", test_lesion_mask);
   g_test_add_func ("/train/patches/errors", test_errors);
   g_test_add_func ("/train/patches/mias", test_mias);
