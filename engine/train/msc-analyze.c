@@ -554,12 +554,14 @@ msc_analyze_class_probabilities (const double *logits, gboolean hierarchical,
   out->malignant = e[2] / s;
 }
 
-/* Image-level probabilities from a patch-trained class head: the patches
- * of the training size centred on the MSC_ANALYZE_CANDIDATES most
- * suspicious places of the (masked, preprocessed-grid) map are judged in
- * one batch; the image is as abnormal as its most abnormal patch, and
- * benign or malignant as that patch says. Averaging a patch head over a
- * whole tile would drown a 10 mm mass in normal tissue. */
+/* Image-level probabilities of a patch-trained model. P(abnormal) is the
+ * peak of the heatmap in the breast: the image is as abnormal as its most
+ * suspicious spot (on cross-validation this ranked images better than the
+ * class head's lesion probability). P(malignant | abnormal) comes from the
+ * class head on patches of the training size centred on the
+ * MSC_ANALYZE_CANDIDATES highest points of the map, from the patch it
+ * finds most lesion-like. Averaging a patch head over whole tiles would
+ * drown a 10 mm mass in normal tissue. */
 static gboolean
 patch_class_probabilities (MscAnalyzer *self, const MscPlane *input, const MscPlane *prob,
                            MscClassProbabilities *out, GError **error)
@@ -620,7 +622,7 @@ patch_class_probabilities (MscAnalyzer *self, const MscPlane *input, const MscPl
         }
       v[k] = msc_tensor_data_const (o);
     }
-  *out = (MscClassProbabilities) { 1.0, 0.0, 0.0 };
+  double best_lesion = -1, pm = 0;
   for (guint k = 0; k < n; k++)
     {
       double logits[3];
@@ -631,9 +633,15 @@ patch_class_probabilities (MscAnalyzer *self, const MscPlane *input, const MscPl
         logits[0] = v[1][k], logits[1] = v[2][k];
       MscClassProbabilities cp;
       msc_analyze_class_probabilities (logits, self->out_class == NULL, &cp);
-      if (cp.normal < out->normal)
-        *out = cp;
+      double lesion = cp.benign + cp.malignant;
+      if (lesion > best_lesion)
+        {
+          best_lesion = lesion;
+          pm = lesion > 0 ? cp.malignant / lesion : 0.5;
+        }
     }
+  double pa = n > 0 ? CLAMP (map[(gsize) cy[0] * w + cx[0]], 0.0, 1.0) : 0.0;
+  *out = (MscClassProbabilities) { 1 - pa, pa * (1 - pm), pa * pm };
   return TRUE;
 }
 

@@ -36,10 +36,12 @@
  * tile run as overlapping tiles (MSC_ANALYZE_TILE, MSC_ANALYZE_OVERLAP)
  * blended with linear ramps over the overlap, so memory stays bounded.
  * Class probabilities: with "patch_size" (models trained on patches, as
- * `train` writes them) the class head judges the patches of that size
- * centred on the MSC_ANALYZE_CANDIDATES highest points of the map, and the
- * most abnormal one speaks for the image; without it (whole-image heads)
- * the tiles' logits are averaged, weighted by tile area.
+ * `train` writes them) P(abnormal) is the peak of the map in the breast,
+ * and P(malignant | abnormal) what the class head says of the most
+ * lesion-like of the patches of that size centred on the
+ * MSC_ANALYZE_CANDIDATES highest points of the map; without it
+ * (whole-image heads) the tiles' logits are averaged, weighted by tile
+ * area.
  * The kept probability map is at the ORIGINAL resolution (4 bytes per
  * pixel: 4 MiB for 1024 x 1024, 90 MiB for 4096 x 5600), zero outside the
  * breast when the chain computed a mask ("mask" step).

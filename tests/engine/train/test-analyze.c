@@ -275,10 +275,10 @@ retune (const char *dir, const char *name, float value)
   g_assert_true (msc_model_save (m, weights, &error));
 }
 
-/* A patch-trained head (card "patch_size") judges the patch at the map's
- * peak: the abnormal logit 10 mean - 5 of a bright lesion patch is high,
- * while the same head averaged over whole tiles sees mostly fat and
- * background. The malignant head is constant: pm = sigmoid (-2). */
+/* A patch-trained model (card "patch_size"): P(abnormal) is the heatmap's
+ * peak, sigmoid (10 - 5) = 0.9933 on the lesion, and the malignant head
+ * (logit 10 mean - 5) judges the bright lesion patch, high; averaged over
+ * whole tiles both heads see mostly fat and background. */
 static void
 test_patch_head (void)
 {
@@ -286,11 +286,13 @@ test_patch_head (void)
   g_autofree char *patch = write_bundle ("mask,crop", "mask_logits",
                                          "\"threshold\": 0.5, \"patch_size\": 32,");
   const char *dirs[2] = { whole, patch };
-  double pa[2];
+  double pa[2], pm[2];
   for (guint k = 0; k < 2; k++)
     {
       retune (dirs[k], "abnormal_logit.weight", 10.0f);
       retune (dirs[k], "abnormal_logit.bias", -5.0f);
+      retune (dirs[k], "malignant_logit.weight", 10.0f);
+      retune (dirs[k], "malignant_logit.bias", -5.0f);
       g_autoptr (MscAnalyzer) a = load (dirs[k]);
       g_autoptr (MscImage) img = synthetic (200, 160, 150, 80);
       g_autoptr (GError) error = NULL;
@@ -299,13 +301,16 @@ test_patch_head (void)
       MscClassProbabilities p;
       msc_analysis_get_class_probabilities (r, &p);
       pa[k] = msc_analysis_get_abnormal_probability (r);
+      pm[k] = msc_analysis_get_malignant_probability (r);
       g_assert_cmpfloat_with_epsilon (p.normal, 1 - pa[k], 1e-9);
-      g_assert_cmpfloat_with_epsilon (msc_analysis_get_malignant_probability (r), 0.1192029,
-                                      1e-6);
+      g_assert_cmpfloat_with_epsilon (p.malignant, pa[k] * pm[k], 1e-9);
     }
-  g_test_message ("abnormal probability: whole tiles %.3f, lesion patch %.3f", pa[0], pa[1]);
+  g_test_message ("whole tiles: abnormal %.3f malignant %.3f; patches: abnormal %.3f "
+                  "malignant %.3f", pa[0], pm[0], pa[1], pm[1]);
   g_assert_cmpfloat (pa[0], <, 0.4);
-  g_assert_cmpfloat (pa[1], >, 0.85);
+  g_assert_cmpfloat (pm[0], <, 0.4);
+  g_assert_cmpfloat_with_epsilon (pa[1], 1 / (1 + exp (-5.0)), 1e-4);
+  g_assert_cmpfloat (pm[1], >, 0.85);
 
   /* The patch must tile: a whole multiple of input_multiple (32). */
   g_autofree char *odd = write_bundle ("mask,crop", "mask_logits",
