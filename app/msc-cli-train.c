@@ -216,7 +216,9 @@ train_with (const MscTrainConfig *tc, gboolean resume, guint max_steps)
   g_autofree char *why = msc_model_bundle_why_not (msc_model_get_graph (model), &tc->trainer);
   if (why)
     g_printerr (_("no model bundle: %s\n"), why);
-  else if (!msc_model_bundle_write (tc->output_dir, model, &tc->trainer, NULL, step, &error))
+  MscModelBundleInfo info = { .name = tc->model_name, .version = tc->model_version,
+                              .description = tc->model_description };
+  if (!why && !msc_model_bundle_write (tc->output_dir, model, &tc->trainer, &info, step, &error))
     {
       msc_cli_print_problem (error->message);
       return 1;

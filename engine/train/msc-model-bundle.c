@@ -86,6 +86,8 @@ msc_model_bundle_write (const char *dir, MscModel *model, const MscTrainerConfig
   MscModelBundleInfo none = { 0 };
   if (info == NULL)
     info = &none;
+  /* Empty strings are as good as absent: the card needs non-empty ones. */
+#define GIVEN(s) ((s) != NULL && (s)[0] != '\0')
 
   g_autofree char *graph_path = g_build_filename (dir, "graph.json", NULL);
   if (!g_file_test (graph_path, G_FILE_TEST_IS_REGULAR))
@@ -99,18 +101,18 @@ msc_model_bundle_write (const char *dir, MscModel *model, const MscTrainerConfig
   if (!msc_model_save (model, weights_path, error))
     return FALSE;
 
-  g_autofree char *version = info->version ? g_strdup (info->version)
+  g_autofree char *version = GIVEN (info->version) ? g_strdup (info->version)
                                            : g_strdup_printf ("step %u", step);
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
   add_string (b, "format", MSC_MODEL_CARD_FORMAT);
   add_int (b, "format_version", MSC_MODEL_CARD_VERSION);
-  add_string (b, "name", info->name ? info->name : msc_graph_get_name (g));
+  add_string (b, "name", GIVEN (info->name) ? info->name : msc_graph_get_name (g));
   add_string (b, "version", version);
-  if (info->description)
+  if (GIVEN (info->description))
     add_string (b, "description", info->description);
-  add_string (b, "intended_use", info->intended_use ? info->intended_use
-                                                    : MSC_MODEL_BUNDLE_INTENDED_USE);
+  add_string (b, "intended_use", GIVEN (info->intended_use) ? info->intended_use
+                                                            : MSC_MODEL_BUNDLE_INTENDED_USE);
   add_string (b, "graph", "graph.json");
   add_string (b, "weights", "model.safetensors");
   add_string (b, "preprocess", cfg->preprocess_steps ? cfg->preprocess_steps

@@ -101,12 +101,15 @@ static const Field fields[] = {
   { "semi.labelled_fraction", F_DOUBLE, C (semi_labelled_fraction), 1e-9, 1 - 1e-9, NULL },
   { "semi.warmup", F_UINT, C (semi_warmup), 0, 1e8, NULL },
   { "semi.seed", F_U64, C (semi_seed), 0, 0, NULL },
+  { "model.name", F_STRING, C (model_name), 0, 0, NULL },
+  { "model.version", F_STRING, C (model_version), 0, 0, NULL },
+  { "model.description", F_STRING, C (model_description), 0, 0, NULL },
 };
 
 /* Sections in the order the writer emits them; "" holds top-level scalars. */
 static const char *const sections[] = {
   "", "outputs", "split", "data", "augment", "optimizer", "schedule", "loss", "checkpoints",
-  "validation", "semi",
+  "validation", "semi", "model",
 };
 
 /* Keys that are not in the table but are known. */
@@ -235,7 +238,9 @@ set_field (Reader *r, const Field *f, JsonNode *node, GError **error)
     case F_STRING:
       {
         const char *s;
-        if (!get_string (r, f->key, node, f->offset == C (preprocess_steps), &s, error))
+        /* null: the chain's default, or the card's default for model.* */
+        gboolean nullable = f->offset == C (preprocess_steps) || g_str_has_prefix (f->key, "model.");
+        if (!get_string (r, f->key, node, nullable, &s, error))
           return FALSE;
         g_free (*(char **) at);
         *(char **) at = g_strdup (s);
@@ -753,6 +758,9 @@ msc_train_config_free (MscTrainConfig *self)
   g_free (self->class_output);
   g_free (self->abnormal_output);
   g_free (self->malignant_output);
+  g_free (self->model_name);
+  g_free (self->model_version);
+  g_free (self->model_description);
   for (guint i = 0; i < MSC_TRAINER_MAX_STAGES; i++)
     g_free (self->stage_prefixes[i]);
   g_free (self->manifest_path);

@@ -68,6 +68,9 @@ typedef struct {
   double semi_labelled_fraction;
   guint semi_warmup;            /* supervised steps before MPL */
   guint64 semi_seed;            /* the labelled subset's seed */
+
+  /* What the model bundle's card says (msc-model-bundle.h); NULL = default. */
+  char *model_name, *model_version, *model_description;
 } MscTrainConfig;
 
 /* Reads and checks a configuration file. presets_dir (nullable) is where a

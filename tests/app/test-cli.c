@@ -686,6 +686,14 @@ test_train_bundle (void)
 {
   g_autofree char *dir = msc_test_tmpdir ();
   g_autofree char *cfg = train_fixture_with (dir, "a", 10, train_graph_head, "normalize");
+  /* The card's name and version come from the configuration's "model". */
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (cfg, &text, NULL, NULL));
+  char *end = strrchr (text, '}');
+  *end = '\0';
+  g_autofree char *named = g_strconcat (text, ", \"model\": {\"name\": \"tiny-test\", "
+                                        "\"version\": \"0.1\"}}\n", NULL);
+  g_assert_true (g_file_set_contents (cfg, named, -1, NULL));
   CliRun run = cli ("train", "--config", cfg, NULL);
   g_test_message ("%s", run.err);
   g_assert_cmpint (run.status, ==, 0);
@@ -698,7 +706,8 @@ test_train_bundle (void)
   JsonObject *o = json_node_get_object (json_parser_get_root (parser));
   g_assert_cmpstr (json_object_get_string_member (o, "preprocess"), ==, "normalize");
   g_assert_cmpint (json_object_get_int_member (o, "patch_size"), ==, 32);
-  g_assert_cmpstr (json_object_get_string_member (o, "version"), ==, "step 10");
+  g_assert_cmpstr (json_object_get_string_member (o, "version"), ==, "0.1");
+  g_assert_cmpstr (json_object_get_string_member (o, "name"), ==, "tiny-test");
   g_assert_nonnull (strstr (json_object_get_string_member (o, "intended_use"), "radiologist"));
 
   g_autofree char *img = g_build_filename (dir, "img0.png", NULL);
