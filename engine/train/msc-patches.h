@@ -62,8 +62,11 @@ void msc_patches_params_init (MscPatchParams *params);
  * lesion_mask also counts as lesion pixels for the overlap test and mask
  * crops. The number of lesion patches is N * share rounded at random (its
  * expectation is exact); with no lesions every patch is background. Order
- * is shuffled. EMPTY when the breast mask is empty or no background place
- * is found in max_tries. Returns MscPatch* (transfer full). */
+ * is shuffled. A background patch stays off the lesions; when none of
+ * max_tries placements does (a large lesion in a small breast), the first
+ * one centred outside every lesion is taken and its mask shows the lesion
+ * pixels it holds. EMPTY when the breast mask is empty or no placement is
+ * centred off the lesions. Returns MscPatch* (transfer full). */
 GPtrArray *msc_patches_sample (const MscPatchParams *params, const MscPlane *image,
                                const MscPlane *breast_mask, const MscLesionCircle *circles,
                                guint n_circles, const MscPlane *lesion_mask, MscRng *rng,

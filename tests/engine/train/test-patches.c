@@ -371,6 +371,26 @@ test_errors (void)
   p.max_tries = 50;
   const MscLesionCircle huge[] = { { 128, 100, 400, 1 } };
   expect_error (msc_patches_sample (&p, img, breast, huge, 1, NULL, &rng, &error), &error, MSC_TRAIN_ERROR_EMPTY);
+  /* A lesion over most of the breast (x < 180): no 64 x 64 patch clears
+   * it, so background patches are centred off it and their masks show the
+   * lesion pixels they hold (MIAS mdb148 at 0.8 mm stopped training). */
+  MscPatchParams q = p;
+  q.patch_size = 64;
+  q.lesion_share = 0;
+  q.n_patches = 20;
+  const MscLesionCircle big[] = { { 90, 100, 95, 1 } };
+  g_autoptr (GPtrArray) rim = sample_ok (&q, img, breast, big, 1, NULL, &rng);
+  for (guint i = 0; i < rim->len; i++)
+    {
+      MscPatch *bp = rim->pdata[i];
+      g_assert_cmpint (bp->kind, ==, MSC_PATCH_BACKGROUND);
+      double cx = bp->x + 32 - 90, cy = bp->y + 32 - 100;
+      g_assert_cmpfloat (cx * cx + cy * cy, >, 95 * 95 - 1);
+      guint lesion_px = 0;
+      for (gsize k = 0; k < 64 * 64; k++)
+        lesion_px += msc_plane_peek_u8 (bp->mask)[k] != 0;
+      g_assert_cmpuint (lesion_px, >, 0);
+    }
   /* No lesions at all: every patch is background (a normal image). */
   g_autoptr (GPtrArray) normal = sample_ok (&p, img, breast, NULL, 0, NULL, &rng);
   g_assert_cmpuint (check_patches (normal, &p, img, breast, NULL, 0, NULL), ==, 0);
