@@ -71,6 +71,28 @@ def mann_whitney_auc(scores, labels):
     return u / (n_pos * n_neg)
 
 
+def bootstrap_ci(scores, labels, n_boot=2000, seed=1):
+    """95% percentile interval of the AUC over stratified resamples
+    (positives and negatives resampled separately, as msc-metrics does)."""
+    scores = np.asarray(scores, dtype=float)
+    labels = np.asarray(labels, dtype=bool)
+    pos, neg = scores[labels], scores[~labels]
+    if pos.size == 0 or neg.size == 0:
+        return None
+    rng = np.random.default_rng(seed)
+    aucs = []
+    for _ in range(n_boot):
+        p = rng.choice(pos, pos.size)
+        n = rng.choice(neg, neg.size)
+        aucs.append(mann_whitney_auc(np.concatenate([p, n]),
+                                     np.concatenate([np.ones(p.size, bool), np.zeros(n.size, bool)])))
+    return np.percentile(aucs, [2.5, 97.5])
+
+
+def fmt_ci(ci):
+    return "—" if ci is None else f"{ci[0]:.3f}–{ci[1]:.3f}"
+
+
 def fmt(v):
     return "—" if v is None or not np.isfinite(v) else f"{v:.3f}"
 
@@ -130,10 +152,13 @@ def main(argv):
     mal_labels = [r["label"] == "malignant" for r in abn]
     pooled_ab = mann_whitney_auc(ab_scores, ab_labels)
     pooled_mal = mann_whitney_auc(mal_scores, mal_labels)
-    lines += ["", "Pooled out-of-fold (all folds' images together):", "",
-              "| Metric | Value | Images |", "| --- | --- | --- |",
-              f"| Normal vs abnormal AUC | {fmt(pooled_ab)} | {len(records)} |",
-              f"| Benign vs malignant AUC | {fmt(pooled_mal)} | {len(abn)} |"]
+    ci_ab = bootstrap_ci(ab_scores, ab_labels)
+    ci_mal = bootstrap_ci(mal_scores, mal_labels)
+    lines += ["", "Pooled out-of-fold (all folds' images together; 95% stratified "
+              "bootstrap interval, 2000 resamples):", "",
+              "| Metric | Value | 95% interval | Images |", "| --- | --- | --- | --- |",
+              f"| Normal vs abnormal AUC | {fmt(pooled_ab)} | {fmt_ci(ci_ab)} | {len(records)} |",
+              f"| Benign vs malignant AUC | {fmt(pooled_mal)} | {fmt_ci(ci_mal)} | {len(abn)} |"]
     text = "\n".join(lines) + "\n"
     sys.stdout.write(text)
     if args.out:

@@ -734,6 +734,97 @@ test_train_bundle (void)
   cli_run_clear (&run);
 }
 
+/* The shipped default model on the bundled sample study (the phantom of
+ * tools/demo): it loads without --model, says what it is and what it is
+ * for, and gives sane results for every view; masses found at the card's
+ * threshold are counted against lesions.json (a finding centre within the
+ * mass radius + 5 mm). Calcification clusters are below the model's 0.8 mm
+ * resolution and are not expected (docs/MODEL.md). */
+#define MIN_PHANTOM_MASSES 1
+
+static void
+test_analyze_default_model (void)
+{
+  g_autofree char *dir = msc_test_tmpdir ();
+  g_autofree char *study = g_build_filename (dir, "study", NULL);
+  CliRun run = cli ("phantom", "--seed", "1", study, NULL);
+  g_assert_cmpint (run.status, ==, 0);
+  cli_run_clear (&run);
+  g_autofree char *json = g_build_filename (dir, "out.json", NULL);
+  run = cli ("analyze", "--json", json, study, NULL);
+  g_test_message ("%s", run.err);
+  g_assert_cmpint (run.status, ==, 0);
+  cli_run_clear (&run);
+
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonParser) truth_parser = json_parser_new ();
+  g_autofree char *truth = g_build_filename (study, "lesions.json", NULL);
+  g_assert_true (json_parser_load_from_file (truth_parser, truth, &error));
+  JsonArray *views = json_object_get_array_member (
+    json_node_get_object (json_parser_get_root (truth_parser)), "images");
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_assert_true (json_parser_load_from_file (parser, json, &error));
+  JsonArray *arr = json_node_get_array (json_parser_get_root (parser));
+  g_assert_cmpuint (json_array_get_length (arr), ==, 4);
+  guint masses = 0, found = 0;
+  for (guint i = 0; i < 4; i++)
+    {
+      JsonObject *r = json_array_get_object_element (arr, i);
+      JsonObject *m = json_object_get_object_member (r, "model");
+      g_assert_cmpstr (json_object_get_string_member (m, "name"), ==, "mammoscope-mias-unet-tiny");
+      g_assert_cmpuint (strlen (json_object_get_string_member (m, "sha256")), ==, 64);
+      JsonObject *cp = json_object_get_object_member (r, "class_probabilities");
+      double sum = json_object_get_double_member (cp, "normal")
+                   + json_object_get_double_member (cp, "benign")
+                   + json_object_get_double_member (cp, "malignant");
+      g_assert_cmpfloat_with_epsilon (sum, 1.0, 1e-9);
+      double pa = json_object_get_double_member (r, "abnormal_probability");
+      g_assert_cmpfloat (pa, >=, 0.0);
+      g_assert_cmpfloat (pa, <=, 1.0);
+      const char *path = json_object_get_string_member (r, "path");
+      JsonArray *findings = json_object_get_array_member (r, "findings");
+      for (guint k = 0; k < json_array_get_length (findings); k++)
+        {
+          JsonObject *f = json_array_get_object_element (findings, k);
+          JsonArray *c = json_object_get_array_member (f, "center");
+          double x = json_array_get_double_element (c, 0), y = json_array_get_double_element (c, 1);
+          g_assert_true (x >= 0 && x < 1664 && y >= 0 && y < 2048);
+          g_assert_cmpfloat (json_object_get_double_member (f, "area_mm2"), >, 0);
+        }
+      for (guint v = 0; v < json_array_get_length (views); v++)
+        {
+          JsonObject *view = json_array_get_object_element (views, v);
+          if (!g_str_has_suffix (path, json_object_get_string_member (view, "file")))
+            continue;
+          JsonArray *lesions = json_object_get_array_member (view, "lesions");
+          for (guint l = 0; l < json_array_get_length (lesions); l++)
+            {
+              JsonObject *le = json_array_get_object_element (lesions, l);
+              if (strcmp (json_object_get_string_member (le, "kind"), "mass") != 0)
+                continue;
+              masses++;
+              double lx = json_object_get_double_member (le, "x");
+              double ly = json_object_get_double_member (le, "y");
+              double reach = json_object_get_double_member (le, "radius_px") + 50; /* 5 mm */
+              for (guint k = 0; k < json_array_get_length (findings); k++)
+                {
+                  JsonArray *c = json_object_get_array_member (
+                    json_array_get_object_element (findings, k), "center");
+                  if (hypot (json_array_get_double_element (c, 0) - lx,
+                             json_array_get_double_element (c, 1) - ly) <= reach)
+                    {
+                      found++;
+                      break;
+                    }
+                }
+            }
+        }
+    }
+  g_test_message ("default model on the sample study: %u of %u masses found", found, masses);
+  g_assert_cmpuint (masses, >, 0);
+  g_assert_cmpuint (found, >=, MIN_PHANTOM_MASSES);
+}
+
 /* calibrate: Platt maps and the threshold from hand-made held-out
  * results. Two normal images carry findings scored 0.95, 0.9, 0.7, 0.6:
  * one mark per normal image allows two, so the threshold lands just above
@@ -1077,6 +1168,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/phantom-study", test_phantom_study);
   g_test_add_func ("/cli/preprocess", test_preprocess);
   g_test_add_func ("/cli/analyze", test_analyze);
+  g_test_add_func ("/cli/analyze/default-model", test_analyze_default_model);
   g_test_add_func ("/cli/train", test_train);
   g_test_add_func ("/cli/train/resume", test_train_resume);
   g_test_add_func ("/cli/train/bundle", test_train_bundle);
