@@ -163,6 +163,21 @@ gboolean *msc_split_train_val  (const MscManifest *manifest,
                                 double val_fraction,
                                 guint64 seed,
                                 GError **error);
+/* Splits cases (indices into manifest, e.g. a split's training cases)
+ * into a labelled share and the rest, by PATIENT: both images of a patient
+ * land on the same side. Patients are stratified by their worst image
+ * label among cases (MALIGNANT > BENIGN > NORMAL > UNLABELLED), shuffled
+ * within each stratum by an MscRng from seed, and taken systematically so
+ * round (fraction x patients) are labelled (at least one; at least one
+ * left over when fraction < 1 and there are two patients or more) and every
+ * stratum gets its proportional share within one patient. Both lists keep
+ * the order of cases; *unlabelled is NULL when *n_unlabelled is 0.
+ * INVALID when fraction is not in (0, 1] or an index is out of range,
+ * EMPTY when cases is empty. Deterministic given (cases, fraction, seed). */
+gboolean  msc_split_labelled   (const MscManifest *manifest, const guint *cases, guint n_cases,
+                                double fraction, guint64 seed, guint **labelled,
+                                guint *n_labelled, guint **unlabelled, guint *n_unlabelled,
+                                GError **error);
 
 /* ---- class balance (msc-split.c) ---- */
 

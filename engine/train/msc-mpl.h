@@ -8,7 +8,7 @@
  * training.png), so `evaluate --model DIR` reads it unchanged.
  *
  *   guint *lab, n_lab, *unl, n_unl;
- *   msc_mpl_select_labelled (manifest, train, n_train, 0.25, seed, &lab, &n_lab,
+ *   msc_split_labelled (manifest, train, n_train, 0.25, seed, &lab, &n_lab,
  *                            &unl, &n_unl, &error);
  *   g_autoptr (MscMpl) mpl = msc_mpl_new (&cfg, &mcfg, manifest, lab, n_lab, unl, n_unl,
  *                                         val, n_val, &error);
@@ -25,22 +25,6 @@ typedef struct {
 } MscMplConfig;
 
 void        msc_mpl_config_init (MscMplConfig *cfg);
-
-/* Splits cases (indices into manifest, e.g. a split's training cases)
- * into a labelled share and the rest, by PATIENT: both images of a patient
- * land on the same side. Patients are stratified by their worst image
- * label among cases (MALIGNANT > BENIGN > NORMAL > UNLABELLED), shuffled
- * within each stratum by an MscRng from seed, and taken systematically so
- * round (fraction x patients) are labelled (at least one; at least one
- * left over when fraction < 1 and there are two patients or more) and every
- * stratum gets its proportional share within one patient. Both lists keep
- * the order of cases; *unlabelled is NULL when *n_unlabelled is 0.
- * INVALID when fraction is not in (0, 1] or an index is out of range,
- * EMPTY when cases is empty. Deterministic given (cases, fraction, seed). */
-gboolean    msc_mpl_select_labelled (const MscManifest *manifest, const guint *cases,
-                                     guint n_cases, double fraction, guint64 seed,
-                                     guint **labelled, guint *n_labelled,
-                                     guint **unlabelled, guint *n_unlabelled, GError **error);
 
 typedef struct _MscMpl MscMpl;
 

@@ -1,5 +1,6 @@
 /* engine/train/msc-split.c — patient-level splits (stratified k-fold and
- * train/validation) and class balance (counts, inverse-frequency weights,
+ * train/validation, the labelled subset of a semi-supervised run) and
+ * class balance (counts, inverse-frequency weights,
  * a balanced sampler). Splits work on patients, never images, so the two
  * breasts of a patient never sit on both sides; all randomness is MscRng.
  */
@@ -115,6 +116,83 @@ msc_split_train_val (const MscManifest *manifest, double val_fraction, guint64 s
   for (guint i = 0; i < manifest->cases->len; i++)
     val[i] = val_patient[manifest->patient_of[i]];
   return val;
+}
+
+gboolean
+msc_split_labelled (const MscManifest *manifest, const guint *cases, guint n_cases,
+                    double fraction, guint64 seed, guint **labelled, guint *n_labelled,
+                    guint **unlabelled, guint *n_unlabelled, GError **error)
+{
+  if (!(fraction > 0 && fraction <= 1))
+    {
+      g_set_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID,
+                   _("labelled fraction must be in (0, 1], not %g"), fraction);
+      return FALSE;
+    }
+  if (n_cases == 0)
+    {
+      g_set_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_EMPTY, _("%s: no cases to label"),
+                   msc_manifest_get_path (manifest));
+      return FALSE;
+    }
+  guint n_all = msc_manifest_get_n_cases (manifest), n_pat = msc_manifest_get_n_patients (manifest);
+  /* Patients among cases, numbered in order of first appearance there. */
+  g_autofree gint *local_of = g_new (gint, n_pat);
+  g_autofree guint *rank = g_new0 (guint, n_cases);
+  g_autofree guint *patient = g_new (guint, n_cases);
+  for (guint p = 0; p < n_pat; p++)
+    local_of[p] = -1;
+  guint np = 0;
+  for (guint i = 0; i < n_cases; i++)
+    {
+      if (cases[i] >= n_all)
+        {
+          g_set_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID,
+                       _("%s: case %u of %u"), msc_manifest_get_path (manifest), cases[i], n_all);
+          return FALSE;
+        }
+      guint p = msc_manifest_patient_of (manifest, cases[i]);
+      if (local_of[p] < 0)
+        local_of[p] = (gint) np++;
+      patient[i] = (guint) local_of[p];
+      rank[patient[i]] = MAX (rank[patient[i]],
+                              label_rank (msc_manifest_get_case (manifest, cases[i])->label));
+    }
+  /* Worst stratum first, shuffled within each (Fisher-Yates). */
+  MscRng rng;
+  msc_rng_init (&rng, seed);
+  g_autofree guint *order = g_new (guint, np);
+  guint n = 0;
+  for (gint r = 3; r >= 0; r--)
+    {
+      guint start = n;
+      for (guint p = 0; p < np; p++)
+        if (rank[p] == (guint) r)
+          order[n++] = p;
+      shuffle (order + start, n - start, &rng);
+    }
+  guint64 target = (guint64) (fraction * np + 0.5);
+  target = CLAMP (target, 1, np);
+  if (fraction < 1 && np >= 2)
+    target = MIN (target, np - 1);
+  /* Systematic selection along the stratified order: exactly `target`
+   * patients, each stratum within one of its proportional share. */
+  g_autofree gboolean *is_lab = g_new0 (gboolean, np);
+  for (guint64 i = 0; i < np; i++)
+    is_lab[order[i]] = (i + 1) * target / np > i * target / np;
+  g_autofree guint *l = g_new (guint, n_cases);
+  g_autofree guint *u = g_new (guint, n_cases);
+  guint nl = 0, nu = 0;
+  for (guint i = 0; i < n_cases; i++)
+    if (is_lab[patient[i]])
+      l[nl++] = cases[i];
+    else
+      u[nu++] = cases[i];
+  *n_labelled = nl;
+  *n_unlabelled = nu;
+  *labelled = g_steal_pointer (&l);
+  *unlabelled = nu ? g_steal_pointer (&u) : NULL;
+  return TRUE;
 }
 
 void

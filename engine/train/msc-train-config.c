@@ -13,7 +13,6 @@
 
 #include "msc-i18n.h"
 #include "msc-models-private.h"
-#include "msc-mpl.h"
 
 /* A configuration is a page of settings; anything far larger is not one. */
 #define MAX_CONFIG_BYTES ((gsize) 1 << 20)
@@ -826,7 +825,7 @@ msc_train_config_select_labelled (const MscTrainConfig *self, const MscManifest 
   *unlabelled = NULL;
   *n_unlabelled = 0;
   if (self->semi_kind == MSC_TRAIN_SEMI_MPL)
-    return msc_mpl_select_labelled (manifest, train, n_train, self->semi_labelled_fraction,
+    return msc_split_labelled (manifest, train, n_train, self->semi_labelled_fraction,
                                     self->semi_seed, labelled, n_labelled, unlabelled,
                                     n_unlabelled, error);
   if (self->labelled_fraction >= 1)
@@ -838,7 +837,7 @@ msc_train_config_select_labelled (const MscTrainConfig *self, const MscManifest 
   /* The rest is simply not used: a supervised run on the subset. */
   g_autofree guint *rest = NULL;
   guint n_rest = 0;
-  return msc_mpl_select_labelled (manifest, train, n_train, self->labelled_fraction,
+  return msc_split_labelled (manifest, train, n_train, self->labelled_fraction,
                                   self->labelled_seed, labelled, n_labelled, &rest, &n_rest, error);
 }
 

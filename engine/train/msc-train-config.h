@@ -58,7 +58,7 @@ typedef struct {
   double val_fraction;          /* TRAIN_VAL: (0, 1) */
   guint64 split_seed;
 
-  /* Labelled subset of the training cases (msc_mpl_select_labelled): a
+  /* Labelled subset of the training cases (msc_split_labelled): a
    * supervised run trains on data.labelled_fraction of them; an MPL run
    * labels semi.labelled_fraction and keeps the rest as unlabelled images.
    * The same fraction and seed give the same subset in both. */

@@ -54,7 +54,7 @@ test_select (void)
 
   g_autofree guint *lab = NULL, *unl = NULL;
   guint nl = 0, nu = 0;
-  g_assert_true (msc_mpl_select_labelled (m, train, nt, 0.25, 7, &lab, &nl, &unl, &nu, &error));
+  g_assert_true (msc_split_labelled (m, train, nt, 0.25, 7, &lab, &nl, &unl, &nu, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (nl + nu, ==, nt);
   g_assert_cmpuint (nl, >, 0);
@@ -108,24 +108,24 @@ test_select (void)
   /* Deterministic; another seed picks other patients. */
   g_autofree guint *lab2 = NULL, *unl2 = NULL, *lab3 = NULL, *unl3 = NULL;
   guint nl2, nu2, nl3, nu3;
-  g_assert_true (msc_mpl_select_labelled (m, train, nt, 0.25, 7, &lab2, &nl2, &unl2, &nu2, NULL));
+  g_assert_true (msc_split_labelled (m, train, nt, 0.25, 7, &lab2, &nl2, &unl2, &nu2, NULL));
   g_assert_cmpuint (nl2, ==, nl);
   g_assert_cmpmem (lab2, nl2 * sizeof (guint), lab, nl * sizeof (guint));
   g_assert_cmpmem (unl2, nu2 * sizeof (guint), unl, nu * sizeof (guint));
-  g_assert_true (msc_mpl_select_labelled (m, train, nt, 0.25, 8, &lab3, &nl3, &unl3, &nu3, NULL));
+  g_assert_true (msc_split_labelled (m, train, nt, 0.25, 8, &lab3, &nl3, &unl3, &nu3, NULL));
   g_assert_false (nl3 == nl && memcmp (lab3, lab, nl * sizeof (guint)) == 0);
 
   /* Everything labelled at 1; out-of-range fractions refused. */
   g_autofree guint *all = NULL, *none = NULL;
   guint na, nn;
-  g_assert_true (msc_mpl_select_labelled (m, train, nt, 1.0, 7, &all, &na, &none, &nn, NULL));
+  g_assert_true (msc_split_labelled (m, train, nt, 1.0, 7, &all, &na, &none, &nn, NULL));
   g_assert_cmpuint (na, ==, nt);
   g_assert_null (none);
   guint *x = NULL, *y = NULL, nx, ny;
-  g_assert_false (msc_mpl_select_labelled (m, train, nt, 0.0, 7, &x, &nx, &y, &ny, &error));
+  g_assert_false (msc_split_labelled (m, train, nt, 0.0, 7, &x, &nx, &y, &ny, &error));
   g_assert_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID);
   g_clear_error (&error);
-  g_assert_false (msc_mpl_select_labelled (m, train, nt, 1.5, 7, &x, &nx, &y, &ny, &error));
+  g_assert_false (msc_split_labelled (m, train, nt, 1.5, 7, &x, &nx, &y, &ny, &error));
   g_assert_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID);
 }
 
@@ -160,7 +160,7 @@ run_set_up (RunFixture *f, gconstpointer data)
         }
       g_assert_true (found);
     }
-  g_assert_true (msc_mpl_select_labelled (f->m, f->cases, G_N_ELEMENTS (f->cases), 0.5, 3,
+  g_assert_true (msc_split_labelled (f->m, f->cases, G_N_ELEMENTS (f->cases), 0.5, 3,
                                           &f->lab, &f->n_lab, &f->unl, &f->n_unl, NULL));
   g_assert_cmpuint (f->n_lab, ==, 4);
   g_assert_cmpuint (f->n_unl, ==, 4);
