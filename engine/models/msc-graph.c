@@ -415,6 +415,16 @@ msc_graph_get_output (const MscGraph *self, guint i)
   return self->outputs[i];
 }
 
+gboolean
+msc_graph_has_output (const MscGraph *self, const char *name)
+{
+  g_return_val_if_fail (self != NULL && name != NULL, FALSE);
+  for (guint i = 0; i < self->n_outputs; i++)
+    if (strcmp (self->outputs[i], name) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 const MscGraphNode *
 msc_graph_get_node (const MscGraph *self, guint i)
 {

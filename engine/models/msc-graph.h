@@ -44,6 +44,8 @@ guint         msc_graph_get_n_inputs (const MscGraph *self);
 const char   *msc_graph_get_input   (const MscGraph *self, guint i);
 guint         msc_graph_get_n_outputs (const MscGraph *self);
 const char   *msc_graph_get_output  (const MscGraph *self, guint i);
+/* Is name one of the graph's outputs? */
+gboolean      msc_graph_has_output  (const MscGraph *self, const char *name);
 
 /* Nodes in the order of the file (transfer none). */
 guint         msc_graph_get_n_nodes (const MscGraph *self);

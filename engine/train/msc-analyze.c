@@ -96,15 +96,6 @@ card_number (JsonObject *o, const char *key, gboolean required, double def, doub
   return TRUE;
 }
 
-static gboolean
-graph_has_output (const MscGraph *g, const char *name)
-{
-  for (guint i = 0; i < msc_graph_get_n_outputs (g); i++)
-    if (strcmp (msc_graph_get_output (g, i), name) == 0)
-      return TRUE;
-  return FALSE;
-}
-
 /* "outputs": roles -> graph output names; either class_logits or the
  * hierarchical pair, never both, and every name must be a graph output. */
 static gboolean
@@ -136,7 +127,7 @@ card_outputs (MscAnalyzer *self, JsonObject *card, const MscGraph *g, GError **e
       const char *name = card_string (o, role, self->card_path, error);
       if (name == NULL)
         return FALSE;
-      if (!graph_has_output (g, name))
+      if (!msc_graph_has_output (g, name))
         {
           g_set_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID,
                        _("%s: output “%s” (%s) is not an output of graph “%s”"),

@@ -11,15 +11,6 @@
 #include "msc-i18n.h"
 #include "msc-train-error.h"
 
-static gboolean
-has_output (const MscGraph *g, const char *name)
-{
-  for (guint i = 0; i < msc_graph_get_n_outputs (g); i++)
-    if (strcmp (msc_graph_get_output (g, i), name) == 0)
-      return TRUE;
-  return FALSE;
-}
-
 /* The input side must be a multiple of 2^(pooling levels); the training
  * patch always is one, and its largest power-of-two divisor up to 32 is a
  * safe multiple for the tiles. */
@@ -57,9 +48,9 @@ char *
 msc_model_bundle_why_not (const MscGraph *g, const MscTrainerConfig *cfg)
 {
   const char *heatmap = cfg->seg_output ? cfg->seg_output : "mask_logits";
-  gboolean flat = has_output (g, "class_logits");
-  gboolean pair = has_output (g, "abnormal_logit") && has_output (g, "malignant_logit");
-  if (!has_output (g, heatmap) || flat == pair)
+  gboolean flat = msc_graph_has_output (g, "class_logits");
+  gboolean pair = msc_graph_has_output (g, "abnormal_logit") && msc_graph_has_output (g, "malignant_logit");
+  if (!msc_graph_has_output (g, heatmap) || flat == pair)
     return g_strdup_printf (_("graph “%s” needs the heatmap output “%s” and either "
                               "“class_logits” or “abnormal_logit” and “malignant_logit” "
                               "for a model bundle"), msc_graph_get_name (g), heatmap);
@@ -82,7 +73,7 @@ msc_model_bundle_write (const char *dir, MscModel *model, const MscTrainerConfig
       return FALSE;
     }
   const char *heatmap = cfg->seg_output ? cfg->seg_output : "mask_logits";
-  gboolean flat = has_output (g, "class_logits");
+  gboolean flat = msc_graph_has_output (g, "class_logits");
   MscModelBundleInfo none = { 0 };
   if (info == NULL)
     info = &none;

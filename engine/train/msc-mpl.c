@@ -87,23 +87,14 @@ static gboolean
 find_heads (MscMpl *self, GError **error)
 {
   const MscGraph *g = msc_model_get_graph (self->student);
-  gboolean seg = FALSE;
-  for (guint i = 0; i < msc_graph_get_n_outputs (g); i++)
-    {
-      const char *name = msc_graph_get_output (g, i);
-      if (strcmp (name, self->seg_output) == 0)
-        seg = TRUE;
-      if ((self->cfg.tasks & MSC_TRAIN_TASK_CLASSIFICATION) && strcmp (name, self->class_output) == 0)
-        {
-          gint64 shape[MSC_TENSOR_MAX_DIMS];
-          msc_graph_node_get_output_shape (msc_graph_find_node (g, name), shape);
-          self->n_classes = (guint) shape[1];
-        }
-    }
-  if (!seg)
+  if (!msc_graph_has_output (g, self->seg_output))
     return invalid (error, _("%s: MPL needs the segmentation output"), self->graph_path);
-  if ((self->cfg.tasks & MSC_TRAIN_TASK_CLASSIFICATION) && self->n_classes != 2 && self->n_classes != 3)
-    return invalid (error, _("%s: classification needs a class output with 2 or 3 channels"),
+  /* The class head, as the trainer resolves it; MPL trains the flat one. */
+  MscTrainClassifier kind = MSC_TRAIN_CLASSIFIER_AUTO;
+  if (!msc_trainer_resolve_head (&self->cfg, g, &kind, &self->n_classes, error))
+    return FALSE;
+  if (kind == MSC_TRAIN_CLASSIFIER_HIERARCHICAL)
+    return invalid (error, _("%s: MPL trains a flat class head, not a hierarchical one"),
                     self->graph_path);
   return TRUE;
 }

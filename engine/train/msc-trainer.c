@@ -287,12 +287,7 @@ static gboolean
 find_head (MscTrainer *self, GError **error)
 {
   const MscGraph *g = msc_model_get_graph (self->model);
-  gboolean seg = FALSE;
-  for (guint i = 0; i < msc_graph_get_n_outputs (g); i++)
-    if ((self->cfg.tasks & MSC_TRAIN_TASK_SEGMENTATION)
-        && strcmp (msc_graph_get_output (g, i), self->seg_output) == 0)
-      seg = TRUE;
-  if ((self->cfg.tasks & MSC_TRAIN_TASK_SEGMENTATION) && !seg)
+  if ((self->cfg.tasks & MSC_TRAIN_TASK_SEGMENTATION) && !msc_graph_has_output (g, self->seg_output))
     {
       g_set_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID,
                    _("%s: no output named \"%s\" for segmentation"), self->graph_path, self->seg_output);

@@ -381,6 +381,10 @@ test_presets (void)
   g_autoptr (GError) error = NULL;
   g_autoptr (MscGraph) u = msc_graph_load (MSC_PRESETS_DIR "/unet-small.json", &error);
   g_assert_no_error (error);
+  g_assert_true (msc_graph_has_output (u, "mask_logits"));
+  g_assert_true (msc_graph_has_output (u, "class_logits"));
+  g_assert_false (msc_graph_has_output (u, "abnormal_logit"));
+  g_assert_false (msc_graph_has_output (u, "enc1.1.conv"));   /* a node, not an output */
   expect_param (u, "enc1.1.conv.weight", 4, 16, 1);
   expect_param (u, "bottleneck.2.conv.weight", 4, 256, 256);
   expect_param (u, "dec4.up.weight", 4, 256, 128);
