@@ -109,12 +109,7 @@ own_strings (MscMpl *self, const MscTrainerConfig *cfg)
   self->cfg.class_output = self->class_output = g_strdup (cfg->class_output);
   self->cfg.preprocess_steps = self->steps_str = g_strdup (cfg->preprocess_steps);
   self->cfg.output_dir = self->output_dir = g_strdup (cfg->output_dir);
-  if (self->cfg.lr.t_max == 0)
-    self->cfg.lr.t_max = self->cfg.steps;
-  if (self->cfg.lr.kind == MSC_LR_WARMUP_COSINE && self->cfg.lr.warmup == 0)
-    self->cfg.lr.warmup = MAX (1u, self->cfg.steps / 20);
-  if (self->cfg.lr.kind == MSC_LR_WARMUP_COSINE && self->cfg.lr.warmup >= self->cfg.lr.t_max)
-    self->cfg.lr.warmup = self->cfg.lr.t_max - 1;
+  msc_trainer_config_resolve_schedule (&self->cfg);
   /* No lesion-centred patches and no class balance: the sampler then never
    * looks at a label or lesion (the blind manifest has none anyway). */
   self->ucfg = self->cfg;
@@ -497,27 +492,18 @@ read_log (MscMpl *self)
 static gboolean
 write_plot (MscMpl *self, GError **error)
 {
-  guint n = self->log->len, m = 0;
-  g_autofree double *x = g_new (double, MAX (n, 1u));
-  g_autofree double *y = g_new (double, MAX (n, 1u));
-  g_autofree double *mx = g_new (double, MAX (n, 1u));
-  g_autofree double *my = g_new (double, MAX (n, 1u));
+  guint n = self->log->len;
+  g_autofree double *steps = g_new (double, MAX (n, 1u));
+  g_autofree double *loss = g_new (double, MAX (n, 1u));
+  g_autofree double *metric = g_new (double, MAX (n, 1u));
   for (guint i = 0; i < n; i++)
     {
       const Row *r = &g_array_index (self->log, Row, i);
-      x[i] = r->step;
-      y[i] = r->loss;
-      if (!isnan (r->metric))
-        {
-          mx[m] = r->step;
-          my[m++] = r->metric;
-        }
+      steps[i] = r->step, loss[i] = r->loss, metric[i] = r->metric;
     }
-  MscPlotSeries loss = { _("student training loss"), x, y, n, FALSE, FALSE };
-  MscPlotSeries metric = { _("validation"), mx, my, m, FALSE, TRUE };
   g_autofree char *path = g_build_filename (self->output_dir, PLOT_NAME, NULL);
-  return msc_plot_training (path, 900, 600, _("Meta Pseudo Labels"), _("Step"), &loss, n > 0 ? 1 : 0,
-                            _("Dice"), &metric, m > 0 ? 1 : 0, error);
+  return msc_plot_training_log (path, _("Meta Pseudo Labels"), _("student training loss"),
+                                _("Dice"), steps, loss, metric, n, error);
 }
 
 static gboolean

@@ -654,3 +654,23 @@ msc_plot_training (const char *path, guint width, guint height, const char *titl
   draw_text (cr, width / 2.0, top.y0 * 0.45, 0.5, 0.5, title ? title : _("Training"));
   return finish (cr, surface, path, error);
 }
+
+gboolean
+msc_plot_training_log (const char *path, const char *title, const char *loss_label,
+                       const char *metric_label, const double *steps, const double *loss,
+                       const double *metric, guint n, GError **error)
+{
+  g_autofree double *mx = g_new (double, MAX (n, 1u));
+  g_autofree double *my = g_new (double, MAX (n, 1u));
+  guint m = 0;
+  for (guint i = 0; i < n; i++)
+    if (!isnan (metric[i]))
+      {
+        mx[m] = steps[i];
+        my[m++] = metric[i];
+      }
+  MscPlotSeries l = { loss_label, steps, loss, n, FALSE, FALSE };
+  MscPlotSeries v = { _("validation"), mx, my, m, FALSE, TRUE };
+  return msc_plot_training (path, 900, 600, title, _("Step"), &l, n > 0 ? 1 : 0, metric_label,
+                            &v, m > 0 ? 1 : 0, error);
+}

@@ -61,6 +61,14 @@ gboolean msc_plot_training (const char *path, guint width, guint height, const c
                             const MscPlotSeries *metric, gsize n_metric,
                             GError **error);
 
+/* A training run's curves (900 x 600) from its log: loss at each of the n
+ * steps, the validation metric where it is not NaN (steps without a
+ * validation). x is labelled "Step". */
+gboolean msc_plot_training_log (const char *path, const char *title, const char *loss_label,
+                                const char *metric_label, const double *steps,
+                                const double *loss, const double *metric, guint n,
+                                GError **error);
+
 /* Series colour i (the palette repeats after 8), 0..255 per channel. */
 void     msc_plot_series_rgb (guint index, guint8 rgb[3]);
 

@@ -42,6 +42,9 @@ MscTensor *msc_train_batch_view (const MscTrainBatch *b, GError **error);
 /* Progressive resizing: the training patch side at step (the stage's
  * patch_size, else cfg->patch_size), and the largest one of the run. */
 guint msc_trainer_config_patch_at  (const MscTrainerConfig *cfg, guint step);
+/* Fills the schedule's run-length defaults in place: t_max 0 = the run's
+ * steps, a warm-up of 0 = 5% of them (at least 1, below t_max). */
+void  msc_trainer_config_resolve_schedule (MscTrainerConfig *cfg);
 guint msc_trainer_config_max_patch (const MscTrainerConfig *cfg);
 
 /* The classification head cfg asks of graph: FLAT with *n_classes 2 or

@@ -342,13 +342,19 @@ own_strings (MscTrainer *self, const MscTrainerConfig *cfg)
   self->cfg.output_dir = self->output_dir = g_strdup (cfg->output_dir);
   for (guint i = 0; i < cfg->n_stages; i++)
     self->cfg.stages[i].prefixes = self->stage_prefixes[i] = g_strdup (cfg->stages[i].prefixes);
+  msc_trainer_config_resolve_schedule (&self->cfg);
+}
+
+void
+msc_trainer_config_resolve_schedule (MscTrainerConfig *cfg)
+{
   /* 0 = the run's length / 5% warm-up (at least one step). */
-  if (self->cfg.lr.t_max == 0)
-    self->cfg.lr.t_max = self->cfg.steps;
-  if (self->cfg.lr.kind == MSC_LR_WARMUP_COSINE && self->cfg.lr.warmup == 0)
-    self->cfg.lr.warmup = MAX (1u, self->cfg.steps / 20);
-  if (self->cfg.lr.kind == MSC_LR_WARMUP_COSINE && self->cfg.lr.warmup >= self->cfg.lr.t_max)
-    self->cfg.lr.warmup = self->cfg.lr.t_max - 1;
+  if (cfg->lr.t_max == 0)
+    cfg->lr.t_max = cfg->steps;
+  if (cfg->lr.kind == MSC_LR_WARMUP_COSINE && cfg->lr.warmup == 0)
+    cfg->lr.warmup = MAX (1u, cfg->steps / 20);
+  if (cfg->lr.kind == MSC_LR_WARMUP_COSINE && cfg->lr.warmup >= cfg->lr.t_max)
+    cfg->lr.warmup = cfg->lr.t_max - 1;
 }
 
 MscTrainer *
@@ -909,28 +915,19 @@ read_log (MscTrainer *self)
 static gboolean
 write_plot (MscTrainer *self, GError **error)
 {
-  guint n = self->log->len, m = 0;
-  g_autofree double *x = g_new (double, MAX (n, 1u));
-  g_autofree double *y = g_new (double, MAX (n, 1u));
-  g_autofree double *mx = g_new (double, MAX (n, 1u));
-  g_autofree double *my = g_new (double, MAX (n, 1u));
+  guint n = self->log->len;
+  g_autofree double *steps = g_new (double, MAX (n, 1u));
+  g_autofree double *loss = g_new (double, MAX (n, 1u));
+  g_autofree double *metric = g_new (double, MAX (n, 1u));
   for (guint i = 0; i < n; i++)
     {
       const LogRow *r = &g_array_index (self->log, LogRow, i);
-      x[i] = r->step;
-      y[i] = r->loss;
-      if (!isnan (r->metric))
-        {
-          mx[m] = r->step;
-          my[m++] = r->metric;
-        }
+      steps[i] = r->step, loss[i] = r->loss, metric[i] = r->metric;
     }
-  MscPlotSeries loss = { _("training loss"), x, y, n, FALSE, FALSE };
-  MscPlotSeries metric = { _("validation"), mx, my, m, FALSE, TRUE };
   gboolean seg = (self->cfg.tasks & MSC_TRAIN_TASK_SEGMENTATION) != 0;
   g_autofree char *path = g_build_filename (self->output_dir, PLOT_NAME, NULL);
-  return msc_plot_training (path, 900, 600, NULL, _("Step"), &loss, n > 0 ? 1 : 0,
-                            seg ? _("Dice") : _("AUC"), &metric, m > 0 ? 1 : 0, error);
+  return msc_plot_training_log (path, NULL, _("training loss"), seg ? _("Dice") : _("AUC"), steps,
+                                loss, metric, n, error);
 }
 
 /* ---- the run ---------------------------------------------------------------- */

@@ -245,6 +245,19 @@ test_training (void)
   g_assert_true (msc_plot_training (path2, 800, 600, "Loss only", "Step", loss, 1, NULL,
                                     NULL, 0, &error));
   g_assert_no_error (error);
+  /* From a run's log: metric NaN where no validation ran; 900 x 600 with
+   * the metric drawn (the same colour count as above, both panels). */
+  g_autofree char *path3 = out_path (dir, "training-log.png");
+  double metric[30];
+  for (guint i = 0; i < 30; i++)
+    metric[i] = i % 5 == 4 ? vd[i] : NAN;
+  g_assert_true (msc_plot_training_log (path3, NULL, "loss", "Dice", ep, tl, metric, 30, &error));
+  g_assert_no_error (error);
+  Png q = png_load (path3);
+  g_assert_cmpint (q.width, ==, 900);
+  g_assert_cmpint (q.height, ==, 600);
+  g_assert_cmpuint (count_colour (&q, 0), >, 300);
+  cairo_surface_destroy (q.surface);
 }
 
 static void
