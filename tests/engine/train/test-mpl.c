@@ -305,6 +305,41 @@ lying_manifest (RunFixture *f)
   return msc_manifest_new_take ("lying", cases);
 }
 
+/* Heads MPL cannot train are refused when the run is made, naming them:
+ * no segmentation output, or a hierarchical class head. */
+static void
+test_heads (RunFixture *f, gconstpointer data)
+{
+  if (!f->m)
+    {
+      g_test_skip ("shared test data not found (set MSC_SHARED_DATA)");
+      return;
+    }
+  g_autofree char *out = msc_test_tmpdir ();
+  MscTrainerConfig cfg;
+  MscMplConfig mc;
+  small_config (f, &cfg, &mc, out);
+  cfg.seg_output = "nope";
+  g_autoptr (GError) error = NULL;
+  MscMpl *mpl = msc_mpl_new (&cfg, &mc, f->m, f->lab, f->n_lab, f->unl, f->n_unl, f->lab,
+                             f->n_lab, &error);
+  g_assert_null (mpl);
+  g_assert_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "segmentation"));
+  g_clear_error (&error);
+
+  g_autofree char *hier = g_test_build_filename (G_TEST_DIST, "..", "data", "models", "presets",
+                                                 "unet-tiny-hierarchical.json", NULL);
+  small_config (f, &cfg, &mc, out);
+  cfg.graph_path = hier;
+  cfg.tasks = MSC_TRAIN_TASK_SEGMENTATION | MSC_TRAIN_TASK_CLASSIFICATION;
+  mpl = msc_mpl_new (&cfg, &mc, f->m, f->lab, f->n_lab, f->unl, f->n_unl, f->lab, f->n_lab,
+                     &error);
+  g_assert_null (mpl);
+  g_assert_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "hierarchical"));
+}
+
 /* Same seed, prefetch on or off, unlabelled labels true or not: the same
  * student, bit for bit. A run stopped at step 9 and resumed from its step-8
  * checkpoints ends there too. */
@@ -430,5 +465,6 @@ main (int argc, char **argv)
   g_test_add ("/train/mpl/determinism", RunFixture, NULL, run_set_up, test_determinism,
               run_tear_down);
   g_test_add_func ("/train/mpl/config", test_config);
+  g_test_add ("/train/mpl/heads", RunFixture, NULL, run_set_up, test_heads, run_tear_down);
   return g_test_run ();
 }
