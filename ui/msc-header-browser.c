@@ -311,10 +311,18 @@ void
 msc_header_browser_set_filter (MscHeaderBrowser *self, const char *text)
 {
   g_return_if_fail (MSC_IS_HEADER_BROWSER (self));
+  if (text == NULL)
+    text = "";
+  /* The entry follows, quietly: set_text passes through "" on the way, and
+   * GtkSearchEntry reports an empty text at once. Its delayed report of the
+   * final text then finds nothing new. */
+  if (g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (self->search)), text) != 0)
+    {
+      g_signal_handlers_block_by_func (self->search, search_changed, self);
+      gtk_editable_set_text (GTK_EDITABLE (self->search), text);
+      g_signal_handlers_unblock_by_func (self->search, search_changed, self);
+    }
   apply_filter (self, text);
-  /* The entry follows; its delayed "search-changed" then finds nothing new. */
-  if (g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (self->search)), self->filter_raw) != 0)
-    gtk_editable_set_text (GTK_EDITABLE (self->search), self->filter_raw);
 }
 
 const char *

@@ -177,18 +177,42 @@ msc_image_info_get_banner_visible (MscImageInfo *self)
   return gtk_widget_get_visible (self->banner);
 }
 
+/* Adwaita's warning bar is a faint tint, easy to miss in a dark reading room:
+ * an amber bar with dark text reads the same in the light and dark styles. */
+static const char banner_css[] =
+  "imageinfo infobar.warning > revealer > box {"
+  " background-color: #e5a50a; color: #1c1c1c; }";
+
+static void
+ensure_css (GdkDisplay *display)
+{
+  if (display == NULL || g_object_get_data (G_OBJECT (display), "msc-image-info-css") != NULL)
+    return;
+  GtkCssProvider *provider = gtk_css_provider_new ();
+  gtk_css_provider_load_from_data (provider, banner_css, -1);
+  gtk_style_context_add_provider_for_display (display, GTK_STYLE_PROVIDER (provider),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  g_object_set_data_full (G_OBJECT (display), "msc-image-info-css", provider, g_object_unref);
+}
+
 static void
 msc_image_info_init (MscImageInfo *self)
 {
+  ensure_css (gdk_display_get_default ());
   gtk_orientable_set_orientation (GTK_ORIENTABLE (gtk_widget_get_layout_manager (GTK_WIDGET (self))),
                                   GTK_ORIENTATION_VERTICAL);
   gtk_box_layout_set_spacing (GTK_BOX_LAYOUT (gtk_widget_get_layout_manager (GTK_WIDGET (self))), 6);
 
   self->banner = gtk_info_bar_new ();
   gtk_info_bar_set_message_type (GTK_INFO_BAR (self->banner), GTK_MESSAGE_WARNING);
+  GtkWidget *icon = gtk_image_new_from_icon_name ("dialog-warning-symbolic");
+  gtk_info_bar_add_child (GTK_INFO_BAR (self->banner), icon);
   self->banner_label = gtk_label_new (NULL);
   gtk_label_set_wrap (GTK_LABEL (self->banner_label), TRUE);
   gtk_label_set_xalign (GTK_LABEL (self->banner_label), 0);
+  gtk_label_set_max_width_chars (GTK_LABEL (self->banner_label), 80);
+  gtk_widget_set_hexpand (self->banner_label, TRUE);
+  gtk_widget_add_css_class (self->banner_label, "heading");
   gtk_info_bar_add_child (GTK_INFO_BAR (self->banner), self->banner_label);
   gtk_widget_set_visible (self->banner, FALSE);
   gtk_widget_set_parent (self->banner, GTK_WIDGET (self));
