@@ -113,7 +113,8 @@ pixel_data_value (DcmElement *el, const Walk &w)
           if (seq->getItem (item, i).good () && item != NULL)
             bytes += item->getLengthField ();
         }
-      return g_strdup_printf (_("(%" G_GUINT64_FORMAT " bytes in %lu fragments, not shown)"), bytes, n);
+      /* Plain %lu: a msgid spliced with G_GUINT64_FORMAT never reaches the catalog. */
+      return g_strdup_printf (_("(%lu bytes in %lu fragments, not shown)"), (unsigned long) bytes, n);
     }
   return g_strdup_printf (_("(%lu bytes, not shown)"), (unsigned long) length);
 }
