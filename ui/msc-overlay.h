@@ -25,6 +25,9 @@ const MscAnalysis *msc_overlay_get_analysis (MscOverlay *self);
 guint              msc_overlay_get_n_findings (MscOverlay *self);
 /* (transfer none) valid until the threshold or the analysis changes. */
 const MscFinding  *msc_overlay_get_finding  (MscOverlay *self, guint index);
+/* TRUE while findings for the current threshold are being extracted on a
+ * worker thread (property "busy"; "changed" fires when they arrive). */
+gboolean           msc_overlay_get_busy     (MscOverlay *self);
 
 /* Draws in widget coordinates through t (heatmap texture under the view's
  * transform, contours and markers with cairo over the widget rectangle). */
@@ -38,7 +41,7 @@ void               msc_overlay_snapshot     (MscOverlay *self, GtkSnapshot *snap
 
 /* Properties: "threshold" (double 0..1, default 0.5), "heatmap-opacity"
  * (double 0..1, default 0.5), "show-heatmap", "show-contours",
- * "show-markers" (bool, default TRUE).
+ * "show-markers" (bool, default TRUE); "busy" (bool, read-only).
  * Signal "changed" (no arguments): any property, the analysis or the
  * findings changed, so views redraw. */
 
