@@ -32,7 +32,8 @@ struct _MscOverlay {
   GHashTable *cache;            /* threshold key -> GPtrArray of MscFinding */
   GPtrArray *findings;          /* (nullable) shown now, owned by cache */
   GCancellable *cancellable;
-  gboolean busy;                /* a worker is extracting findings */
+  gboolean extracting;          /* a worker is extracting findings */
+  gboolean heat_pending;        /* a worker is building the heatmap's pixels */
 
   double threshold, heatmap_opacity;
   gboolean show_heatmap, show_contours, show_markers;
@@ -114,9 +115,22 @@ heat_colour (float p, guint8 out[4])
   out[3] = (guint8) lround (alpha * 255);
 }
 
-/* Max pooling by an integer factor, so the long side is <= HEAT_MAX_SIDE. */
-static GdkTexture *
-heat_texture_new (const MscPlane *map)
+typedef struct {
+  guint width, height;
+  GBytes *rgba;                 /* premultiplied, stride width * 4 */
+} HeatPixels;
+
+static void
+heat_pixels_free (HeatPixels *h)
+{
+  g_bytes_unref (h->rgba);
+  g_free (h);
+}
+
+/* Max pooling by an integer factor, so the long side is <= HEAT_MAX_SIDE.
+ * Runs on a worker: ~25 ms for 1664 x 2048, ~4x that for 3328 x 4096. */
+static HeatPixels *
+heat_pixels_new (const MscPlane *map)
 {
   guint w = msc_plane_get_width (map), h = msc_plane_get_height (map);
   guint factor = (MAX (w, h) + HEAT_MAX_SIDE - 1) / HEAT_MAX_SIDE;
@@ -135,8 +149,11 @@ heat_texture_new (const MscPlane *map)
   guint8 *rgba = g_malloc (stride * th);
   for (gsize i = 0; i < (gsize) tw * th; i++)
     heat_colour (pooled[i], rgba + i * 4);
-  g_autoptr (GBytes) bytes = g_bytes_new_take (rgba, stride * th);
-  return gdk_memory_texture_new (tw, th, GDK_MEMORY_R8G8B8A8_PREMULTIPLIED, bytes, stride);
+  HeatPixels *out = g_new0 (HeatPixels, 1);
+  out->width = tw;
+  out->height = th;
+  out->rgba = g_bytes_new_take (rgba, stride * th);
+  return out;
 }
 
 /* ---- findings on a worker ----------------------------------------------- */
@@ -159,6 +176,57 @@ extract_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *
   ExtractData *d = task_data;
   GPtrArray *findings = msc_analysis_findings (d->shared->analysis, d->threshold);
   g_task_return_pointer (task, findings, (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+heat_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  SharedAnalysis *shared = task_data;
+  HeatPixels *pixels = heat_pixels_new (msc_analysis_get_heatmap (shared->analysis));
+  g_task_return_pointer (task, pixels, (GDestroyNotify) heat_pixels_free);
+}
+
+/* busy = extracting || heat_pending; notified when that changes. */
+static void
+set_state (MscOverlay *self, gboolean extracting, gboolean heat_pending)
+{
+  gboolean was = self->extracting || self->heat_pending;
+  self->extracting = extracting;
+  self->heat_pending = heat_pending;
+  if (was != (extracting || heat_pending))
+    g_object_notify_by_pspec (G_OBJECT (self), props[PROP_BUSY]);
+}
+
+static void
+heat_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  MscOverlay *self = MSC_OVERLAY (source);
+  GTask *task = G_TASK (result);
+  HeatPixels *pixels = g_task_propagate_pointer (task, NULL);
+  if (g_task_get_cancellable (task) != self->cancellable || pixels == NULL)
+    {
+      g_clear_pointer (&pixels, heat_pixels_free);
+      return;
+    }
+  /* Textures are made on the main thread: GDK objects are not thread-safe. */
+  self->heat_texture = gdk_memory_texture_new (pixels->width, pixels->height,
+                                               GDK_MEMORY_R8G8B8A8_PREMULTIPLIED, pixels->rgba,
+                                               (gsize) pixels->width * 4);
+  heat_pixels_free (pixels);
+  set_state (self, self->extracting, FALSE);
+  emit_changed (self);
+}
+
+static void
+start_heat (MscOverlay *self)
+{
+  set_state (self, self->extracting, TRUE);
+  g_autoptr (GTask) task = g_task_new (self, self->cancellable, heat_done, NULL);
+  g_task_set_source_tag (task, start_heat);
+  g_task_set_name (task, "[msc-overlay] heatmap");
+  g_task_set_task_data (task, g_atomic_rc_box_acquire (self->shared),
+                        (GDestroyNotify) shared_release);
+  g_task_run_in_thread (task, heat_thread);
 }
 
 static void
@@ -189,7 +257,6 @@ extract_done (GObject *source, GAsyncResult *result, gpointer user_data)
       g_clear_pointer (&findings, g_ptr_array_unref);
       return;
     }
-  self->busy = FALSE;
   if (findings != NULL)
     cache_insert (self, threshold_key (d->threshold), findings);
   GPtrArray *now = g_hash_table_lookup (self->cache,
@@ -197,18 +264,18 @@ extract_done (GObject *source, GAsyncResult *result, gpointer user_data)
   if (now != NULL)
     {
       self->findings = now;
-      g_object_notify_by_pspec (G_OBJECT (self), props[PROP_BUSY]);
-      emit_changed (self);
+      set_state (self, FALSE, self->heat_pending);
     }
   else
     {
       /* The slider moved on while this ran: show these (closer than the
        * old ones) and compute the latest threshold only, skipping the
-       * ones in between. */
+       * ones in between. Still busy, so no notification. */
       self->findings = findings;
-      emit_changed (self);
+      self->extracting = FALSE;
       start_extraction (self);
     }
+  emit_changed (self);
 }
 
 /* Shows cached findings at once; otherwise starts one worker unless one is
@@ -225,10 +292,9 @@ start_extraction (MscOverlay *self)
       self->findings = cached;
       return;
     }
-  if (self->busy)
+  if (self->extracting)
     return;
-  self->busy = TRUE;
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_BUSY]);
+  set_state (self, TRUE, self->heat_pending);
   ExtractData *d = g_new0 (ExtractData, 1);
   d->shared = g_atomic_rc_box_acquire (self->shared);
   d->threshold = self->threshold;
@@ -256,8 +322,7 @@ msc_overlay_set_analysis (MscOverlay *self, MscAnalysis *analysis)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
-  gboolean was_busy = self->busy;
-  self->busy = FALSE;
+  set_state (self, FALSE, FALSE);
   self->findings = NULL;
   g_hash_table_remove_all (self->cache);
   g_clear_object (&self->heat_texture);
@@ -266,11 +331,9 @@ msc_overlay_set_analysis (MscOverlay *self, MscAnalysis *analysis)
     {
       self->shared = g_atomic_rc_box_new0 (SharedAnalysis);
       self->shared->analysis = analysis;
-      self->heat_texture = heat_texture_new (msc_analysis_get_heatmap (analysis));
+      start_heat (self);
       start_extraction (self);
     }
-  if (was_busy != self->busy)
-    g_object_notify_by_pspec (G_OBJECT (self), props[PROP_BUSY]);
   emit_changed (self);
 }
 
@@ -300,7 +363,7 @@ gboolean
 msc_overlay_get_busy (MscOverlay *self)
 {
   g_return_val_if_fail (MSC_IS_OVERLAY (self), FALSE);
-  return self->busy;
+  return self->extracting || self->heat_pending;
 }
 
 /* ---- drawing ------------------------------------------------------------ */
@@ -479,7 +542,7 @@ msc_overlay_get_property (GObject *object, guint prop_id, GValue *value, GParamS
     case PROP_SHOW_HEATMAP: g_value_set_boolean (value, self->show_heatmap); break;
     case PROP_SHOW_CONTOURS: g_value_set_boolean (value, self->show_contours); break;
     case PROP_SHOW_MARKERS: g_value_set_boolean (value, self->show_markers); break;
-    case PROP_BUSY: g_value_set_boolean (value, self->busy); break;
+    case PROP_BUSY: g_value_set_boolean (value, msc_overlay_get_busy (self)); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
