@@ -7,6 +7,7 @@
 #include <gtk/gtk.h>
 
 #include "msc-image.h"
+#include "msc-image-view.h"
 
 G_BEGIN_DECLS
 
@@ -30,5 +31,9 @@ GdkTexture     *msc_view_pyramid_map          (MscViewPyramid *self, guint level
 /* lut[v] for v in 0..n-1: window applied as msc_display_apply_window does,
  * rounded to 0..255, then 255 - x when flip. */
 void            msc_view_fill_lut             (guint8 *lut, gsize n, const MscWindow *window, gboolean flip);
+
+/* Zooms by factor keeping the image point under widget point (x, y) in
+ * place: what the wheel and pinch do, callable from tests. */
+void            msc_image_view_zoom_about     (MscImageView *self, double factor, double x, double y);
 
 G_END_DECLS

@@ -212,9 +212,8 @@ set_zoom (MscImageView *self, double zoom)
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
-/* Zooms by factor keeping the image point under widget point (x, y). */
-static void
-zoom_about (MscImageView *self, double factor, double x, double y)
+void
+msc_image_view_zoom_about (MscImageView *self, double factor, double x, double y)
 {
   MscViewTransform t;
   double ix, iy;
@@ -479,7 +478,7 @@ on_scroll (GtkEventControllerScroll *scroll, double dx, double dy, MscImageView 
   /* Wheel zoom about the pointer; no modifier, as reading stations do. */
   if (!self->image || dy == 0)
     return FALSE;
-  zoom_about (self, pow (WHEEL_STEP, -dy), self->pointer_x, self->pointer_y);
+  msc_image_view_zoom_about (self, pow (WHEEL_STEP, -dy), self->pointer_x, self->pointer_y);
   return TRUE;
 }
 
@@ -497,7 +496,7 @@ on_pinch_scale (GtkGestureZoom *gesture, double scale, MscImageView *self)
   double x, y;
   if (!self->image || !gtk_gesture_get_bounding_box_center (GTK_GESTURE (gesture), &x, &y))
     return;
-  zoom_about (self, self->pinch_zoom * scale / current_zoom (self), x, y);
+  msc_image_view_zoom_about (self, self->pinch_zoom * scale / current_zoom (self), x, y);
 }
 
 static void
@@ -795,7 +794,7 @@ msc_image_view_zoom_actual_pixels (MscImageView *self)
   if (!self->image)
     return;
   double w = gtk_widget_get_width (GTK_WIDGET (self)), h = gtk_widget_get_height (GTK_WIDGET (self));
-  zoom_about (self, 1.0 / gtk_widget_get_scale_factor (GTK_WIDGET (self)) / current_zoom (self), w / 2, h / 2);
+  msc_image_view_zoom_about (self, 1.0 / gtk_widget_get_scale_factor (GTK_WIDGET (self)) / current_zoom (self), w / 2, h / 2);
 }
 
 /* Widget points per millimetre on the monitor showing the view. */
@@ -833,7 +832,7 @@ msc_image_view_zoom_true_size (MscImageView *self)
       return;
     }
   double w = gtk_widget_get_width (GTK_WIDGET (self)), h = gtk_widget_get_height (GTK_WIDGET (self));
-  zoom_about (self, col_mm * points_per_mm (self) / current_zoom (self), w / 2, h / 2);
+  msc_image_view_zoom_about (self, col_mm * points_per_mm (self) / current_zoom (self), w / 2, h / 2);
 }
 
 /* ---- GObject ----------------------------------------------------------- */
