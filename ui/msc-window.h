@@ -1,0 +1,29 @@
+/* ui/msc-window.h — the main window: header bar, study grid, side panel
+ * (findings, image info, DICOM header), status line; loads studies and runs
+ * the model on a worker thread.
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+#include "msc-application.h"
+#include "msc-study-grid.h"
+
+G_BEGIN_DECLS
+
+#define MSC_TYPE_WINDOW (msc_window_get_type ())
+G_DECLARE_FINAL_TYPE (MscWindow, msc_window, MSC, WINDOW, GtkApplicationWindow)
+
+MscWindow    *msc_window_new (MscApplication *application);
+/* Scans files, folders or DICOMDIRs on a worker thread, then hangs the
+ * first study (and a prior of the same patient if one is among them) and
+ * starts the analysis. Cancels a load still running. */
+void          msc_window_open_files (MscWindow *self, GFile **files, int n_files);
+MscStudyGrid *msc_window_get_grid (MscWindow *self);                /* (transfer none) */
+
+/* Read-only properties for observers and tests:
+ *  "loading" (bool): a scan is running;
+ *  "analysing" (bool): the model is running on the views;
+ *  "n-analysed" (uint): views with an analysis since the last open;
+ *  "model-ready" (bool): the analyzer is loaded (or failed: see the status). */
+
+G_END_DECLS
