@@ -10,15 +10,16 @@
 
 G_BEGIN_DECLS
 
-#define MSC_TYPE_WINDOW (msc_window_get_type ())
-G_DECLARE_FINAL_TYPE (MscWindow, msc_window, MSC, WINDOW, GtkApplicationWindow)
+/* Named MscAppWindow: MscWindow is the engine's display window (msc-image.h). */
+#define MSC_TYPE_APP_WINDOW (msc_app_window_get_type ())
+G_DECLARE_FINAL_TYPE (MscAppWindow, msc_app_window, MSC, APP_WINDOW, GtkApplicationWindow)
 
-MscWindow    *msc_window_new (MscApplication *application);
+MscAppWindow    *msc_app_window_new (MscApplication *application);
 /* Scans files, folders or DICOMDIRs on a worker thread, then hangs the
  * first study (and a prior of the same patient if one is among them) and
  * starts the analysis. Cancels a load still running. */
-void          msc_window_open_files (MscWindow *self, GFile **files, int n_files);
-MscStudyGrid *msc_window_get_grid (MscWindow *self);                /* (transfer none) */
+void          msc_app_window_open_files (MscAppWindow *self, GFile **files, int n_files);
+MscStudyGrid *msc_app_window_get_grid (MscAppWindow *self);                /* (transfer none) */
 
 /* Read-only properties for observers and tests:
  *  "loading" (bool): a scan is running;
