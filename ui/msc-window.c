@@ -139,6 +139,33 @@ set_analysing (MscAppWindow *self, gboolean analysing)
 
 static void analysed (GObject *source, GAsyncResult *result, gpointer data);
 
+/* The class panel row of slot from its overlay's analysis. The overlay
+ * extracts findings on a worker, so the count is refreshed on each of its
+ * "changed" signals (threshold moved, findings ready). */
+static void
+update_class_row (MscAppWindow *self, MscSlot slot)
+{
+  MscOverlay *overlay = msc_study_grid_get_overlay (self->grid, slot);
+  const MscAnalysis *analysis = msc_overlay_get_analysis (overlay);
+  if (analysis == NULL)
+    return;
+  MscClassProbabilities p;
+  msc_analysis_get_class_probabilities (analysis, &p);
+  msc_class_panel_set_result (self->class_panel, msc_slot_to_string (slot), &p,
+                              msc_analysis_get_abnormal_probability (analysis),
+                              msc_analysis_get_malignant_probability (analysis),
+                              msc_overlay_get_n_findings (overlay));
+}
+
+static void
+overlay_changed (MscOverlay *overlay, gpointer data)
+{
+  MscAppWindow *self = MSC_APP_WINDOW (data);
+  for (MscSlot slot = 0; slot < MSC_N_SLOTS; slot++)
+    if (msc_study_grid_get_overlay (self->grid, slot) == overlay)
+      update_class_row (self, slot);
+}
+
 /* Starts the next view from slot on, or finishes. */
 static void
 analyse_from (MscAppWindow *self, MscSlot slot)
@@ -203,14 +230,8 @@ analysed (GObject *source, GAsyncResult *result, gpointer data)
     }
   else
     {
-      MscClassProbabilities p;
-      msc_analysis_get_class_probabilities (analysis, &p);
-      double abnormal = msc_analysis_get_abnormal_probability (analysis);
-      double malignant = msc_analysis_get_malignant_probability (analysis);
-      MscOverlay *overlay = msc_study_grid_get_overlay (self->grid, slot);
-      msc_overlay_set_analysis (overlay, analysis);
-      msc_class_panel_set_result (self->class_panel, label, &p, abnormal, malignant,
-                                  msc_overlay_get_n_findings (overlay));
+      msc_overlay_set_analysis (msc_study_grid_get_overlay (self->grid, slot), analysis);
+      update_class_row (self, slot);
     }
   self->n_analysed++;
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_N_ANALYSED]);
@@ -249,6 +270,9 @@ start_analysis (MscAppWindow *self)
   for (MscSlot s = 0; s < MSC_N_SLOTS; s++)
     if (msc_study_get_slot (study, s) != NULL)
       self->n_to_analyse++;
+  /* A re-run starts clean: old overlays would refill the cleared panel. */
+  for (MscSlot s = 0; s < MSC_N_SLOTS; s++)
+    msc_overlay_set_analysis (msc_study_grid_get_overlay (self->grid, s), NULL);
   msc_class_panel_clear (self->class_panel);
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_N_ANALYSED]);
   set_analysing (self, TRUE);
@@ -895,6 +919,9 @@ msc_app_window_init (MscAppWindow *self)
   gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (self->recent_button), G_MENU_MODEL (self->recent_menu));
 
   bind_overlays (self);
+  for (MscSlot slot = 0; slot < MSC_N_SLOTS; slot++)
+    g_signal_connect_object (msc_study_grid_get_overlay (self->grid, slot), "changed",
+                             G_CALLBACK (overlay_changed), self, 0);
   g_signal_connect_swapped (self->grid, "active-view-changed", G_CALLBACK (active_view_changed), self);
   g_signal_connect_swapped (self->grid, "cursor-moved", G_CALLBACK (cursor_moved), self);
   g_signal_connect_swapped (self->problems_close, "clicked", G_CALLBACK (dismiss_problems), self);
