@@ -381,6 +381,44 @@ test_grid_problems (Fixture *f, gconstpointer data)
   g_assert_cmpuint (count_mapped (f), ==, 0);
 }
 
+/* Prior/current: the current CC pair above the prior's, each breast in its
+ * column, and the prior follows the current view's zoom and pan unmirrored. */
+static void
+test_grid_prior_current (Fixture *f, gconstpointer data)
+{
+  NEED_DISPLAY ();
+  g_autoptr (GPtrArray) prior = phantom_studies ();
+  msc_study_grid_set_studies (f->grid, f->studies->pdata[0], prior->pdata[0], NULL);
+  msc_study_grid_set_protocol (f->grid, MSC_PROTOCOL_PRIOR_CURRENT);
+  g_autoptr (GdkTexture) texture = render_grid (f, "study-grid-prior-current");
+  g_assert_cmpuint (count_mapped (f), ==, 2);
+  for (MscSlot s = MSC_SLOT_R_CC; s <= MSC_SLOT_L_CC; s++)
+    {
+      MscImageView *cur = msc_study_grid_get_view (f->grid, s), *old = msc_study_grid_get_prior_view (f->grid, s);
+      g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (old)));
+      graphene_rect_t bc, bo;
+      g_assert_true (gtk_widget_compute_bounds (GTK_WIDGET (cur), GTK_WIDGET (f->grid), &bc));
+      g_assert_true (gtk_widget_compute_bounds (GTK_WIDGET (old), GTK_WIDGET (f->grid), &bo));
+      g_assert_cmpfloat (bc.origin.x, ==, bo.origin.x);
+      g_assert_cmpfloat (bc.origin.y, <, bo.origin.y);
+      double inner, outer;
+      strips (f, texture, old, &inner, &outer);
+      g_assert_cmpfloat (inner, >, outer + 30);
+    }
+  MscImageView *cur = msc_study_grid_get_view (f->grid, MSC_SLOT_R_CC);
+  MscImageView *old = msc_study_grid_get_prior_view (f->grid, MSC_SLOT_R_CC);
+  g_object_set (cur, "zoom", 0.4, "center-x", 0.25, NULL);
+  double zoom, cx;
+  g_object_get (old, "zoom", &zoom, "center-x", &cx, NULL);
+  g_assert_cmpfloat_with_epsilon (zoom, 0.4, 1e-9);
+  g_assert_cmpfloat_with_epsilon (cx, 0.25, 1e-9);
+  /* An MLO view made active swaps both rows to MLO. */
+  msc_study_grid_set_active_slot (f->grid, MSC_SLOT_L_MLO);
+  g_autoptr (GdkTexture) mlo = render_grid (f, "study-grid-prior-current-mlo");
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (msc_study_grid_get_prior_view (f->grid, MSC_SLOT_R_MLO))));
+  g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (msc_study_grid_get_prior_view (f->grid, MSC_SLOT_R_CC))));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -391,6 +429,7 @@ main (int argc, char **argv)
   g_test_add ("/ui/study-grid/phantom/4up", Fixture, NULL, fixture_set_up, test_grid_4up, fixture_tear_down);
   g_test_add ("/ui/study-grid/phantom/protocols", Fixture, NULL, fixture_set_up, test_grid_protocols, fixture_tear_down);
   g_test_add ("/ui/study-grid/phantom/pairing", Fixture, NULL, fixture_set_up, test_grid_pairing, fixture_tear_down);
+  g_test_add ("/ui/study-grid/phantom/prior-current", Fixture, NULL, fixture_set_up, test_grid_prior_current, fixture_tear_down);
   g_test_add ("/ui/study-grid/phantom/problems", Fixture, NULL, fixture_set_up, test_grid_problems, fixture_tear_down);
   return g_test_run ();
 }
