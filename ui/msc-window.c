@@ -439,7 +439,7 @@ loaded (GObject *source, GAsyncResult *result, gpointer data)
   if (current == NULL)
     {
       gtk_label_set_text (GTK_LABEL (self->empty_status), _("No mammogram found there."));
-      set_status (self, NULL);
+      set_status (self, _("No mammogram found there."));
       load_result_free (r);
       return;
     }
@@ -569,6 +569,11 @@ cursor_moved (MscAppWindow *self, MscImageView *view, double x, double y, gboole
       return;
     }
   guint ix = (guint) x, iy = (guint) y, w = msc_image_get_width (image);
+  if (x < 0 || y < 0 || ix >= w || iy >= msc_image_get_height (image))
+    {
+      gtk_label_set_text (GTK_LABEL (self->cursor_label), "");
+      return;
+    }
   guint value = msc_image_get_pixels (image)[(gsize) iy * w + ix];
   double row_mm = 0, col_mm = 0;
   g_autofree char *text = NULL;
@@ -816,18 +821,30 @@ msc_app_window_dispose (GObject *object)
 {
   MscAppWindow *self = MSC_APP_WINDOW (object);
   g_cancellable_cancel (self->model_cancellable);
+  /* Analyses still running hold a reference on the window and come back
+   * after this: the new generation makes them drop their result. */
+  self->generation++;
   cancel_analysis (self);
   if (self->load_cancellable)
     g_cancellable_cancel (self->load_cancellable);
   g_clear_object (&self->load_cancellable);
   g_clear_object (&self->analysis_cancellable);
   g_clear_object (&self->model_cancellable);
-  g_clear_pointer (&self->analyzer, msc_analyzer_free);
   g_clear_object (&self->settings);
   g_clear_object (&self->preset_menu);
   g_clear_object (&self->recent_menu);
   gtk_widget_dispose_template (GTK_WIDGET (self), MSC_TYPE_APP_WINDOW);
   G_OBJECT_CLASS (msc_app_window_parent_class)->dispose (object);
+}
+
+/* Not in dispose: a worker may still be running the analyzer until its
+ * callback, which keeps the window alive, has run. */
+static void
+msc_app_window_finalize (GObject *object)
+{
+  MscAppWindow *self = MSC_APP_WINDOW (object);
+  g_clear_pointer (&self->analyzer, msc_analyzer_free);
+  G_OBJECT_CLASS (msc_app_window_parent_class)->finalize (object);
 }
 
 static void
@@ -851,6 +868,7 @@ msc_app_window_class_init (MscAppWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   object_class->constructed = msc_app_window_constructed;
   object_class->dispose = msc_app_window_dispose;
+  object_class->finalize = msc_app_window_finalize;
   object_class->get_property = msc_app_window_get_property;
   GTK_WINDOW_CLASS (klass)->close_request = close_request;
 

@@ -346,6 +346,38 @@ test_broken_file (void)
       }
 }
 
+static gboolean
+not_analysing (gpointer data)
+{
+  gboolean analysing;
+  g_object_get (the_window (), "analysing", &analysing, NULL);
+  return !analysing;
+}
+
+/* Analyse (Ctrl+Return) then Cancel (Escape) at once: the run stops
+ * before the last view, the window stays usable, and a new run completes. */
+static void
+test_cancel (void)
+{
+  NEED_DISPLAY ();
+  MscAppWindow *window = the_window ();
+  g_action_group_activate_action (G_ACTION_GROUP (window), "analyse", NULL);
+  gboolean analysing = FALSE;
+  g_object_get (window, "analysing", &analysing, NULL);
+  g_assert_true (analysing);
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "cancel-analysis"));
+  g_action_group_activate_action (G_ACTION_GROUP (window), "cancel-analysis", NULL);
+  g_assert_true (msc_ui_test_wait_until (not_analysing, NULL, 30));
+  guint n = 0;
+  g_object_get (window, "n-analysed", &n, NULL);
+  g_test_message ("views analysed before the cancel took: %u", n);
+  g_assert_cmpuint (n, <, 3);
+  g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (window), "cancel-analysis"));
+  g_autoptr (GdkTexture) texture = render_window ("app-cancelled");
+  g_action_group_activate_action (G_ACTION_GROUP (window), "analyse", NULL);
+  g_assert_true (msc_ui_test_wait_until (study_hung_and_analysed, GUINT_TO_POINTER (3), 180));
+}
+
 /* Settings: the schema from the build tree, kept in memory. */
 static void
 use_build_schema (const char *argv0)
@@ -389,6 +421,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/app/heatmap-toggle", test_heatmap_toggle);
   g_test_add_func ("/ui/app/threshold", test_threshold);
   g_test_add_func ("/ui/app/broken-file", test_broken_file);
+  g_test_add_func ("/ui/app/cancel", test_cancel);
   int status = g_test_run ();
   if (app)
     {
