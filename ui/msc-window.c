@@ -902,6 +902,56 @@ dismiss_problems (MscAppWindow *self)
   gtk_revealer_set_reveal_child (GTK_REVEALER (self->problems_revealer), FALSE);
 }
 
+/* Unmodified keys, seen after the focus widget (an entry keeps its
+ * letters); see the accelerators in msc-application.c. */
+static const struct {
+  const char *trigger, *action;
+  const char *target;           /* GVariant text or NULL */
+} single_keys[] = {
+  { "1|KP_1", "win.protocol", "0" }, { "2|KP_2", "win.protocol", "1" }, { "3|KP_3", "win.protocol", "2" },
+  { "4|KP_4", "win.protocol", "3" }, { "5|KP_5", "win.protocol", "4" },
+  { "f", "win.fit", NULL }, { "0|KP_0", "win.actual-pixels", NULL }, { "i", "win.invert", NULL },
+  { "r", "win.reset-window", NULL }, { "l", "win.tool", "'loupe'" }, { "m", "win.tool", "'ruler'" },
+  { "h", "win.show-heatmap", NULL }, { "c", "win.show-contours", NULL },
+  { "Escape", "win.cancel-analysis", NULL },
+};
+
+static void
+add_single_keys (MscAppWindow *self)
+{
+  GtkEventController *controller = gtk_shortcut_controller_new ();
+  gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_BUBBLE);
+  for (guint i = 0; i < G_N_ELEMENTS (single_keys); i++)
+    {
+      GtkShortcut *shortcut = gtk_shortcut_new (gtk_shortcut_trigger_parse_string (single_keys[i].trigger),
+                                                gtk_named_action_new (single_keys[i].action));
+      if (single_keys[i].target)
+        gtk_shortcut_set_arguments (shortcut, g_variant_parse (NULL, single_keys[i].target, NULL, NULL, NULL));
+      gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (controller), shortcut);
+    }
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
+}
+
+/* Tab / Shift+Tab step through the views in 1-up only; elsewhere, and in
+ * text fields, Tab keeps moving the keyboard focus. Capture phase, because
+ * the window's own focus binding would take Tab first. */
+static gboolean
+tab_pressed (GtkEventControllerKey *controller, guint keyval, guint keycode, GdkModifierType state, gpointer data)
+{
+  MscAppWindow *self = MSC_APP_WINDOW (data);
+  if (keyval != GDK_KEY_Tab && keyval != GDK_KEY_ISO_Left_Tab && keyval != GDK_KEY_KP_Tab)
+    return FALSE;
+  if (msc_study_grid_get_protocol (self->grid) != MSC_PROTOCOL_1UP
+      || (state & (GDK_CONTROL_MASK | GDK_ALT_MASK)) != 0)
+    return FALSE;
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+  if (focus != NULL && GTK_IS_EDITABLE (focus))
+    return FALSE;
+  gboolean back = keyval == GDK_KEY_ISO_Left_Tab || (state & GDK_SHIFT_MASK) != 0;
+  msc_study_grid_cycle_active (self->grid, back ? -1 : 1);
+  return TRUE;
+}
+
 /* Every overlay (current and prior views) follows the side panel's
  * controls, so one slider moves the threshold everywhere. */
 static void
@@ -935,6 +985,12 @@ msc_app_window_init (MscAppWindow *self)
   gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (self->preset_button), G_MENU_MODEL (self->preset_menu));
   self->recent_menu = g_menu_new ();
   gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (self->recent_button), G_MENU_MODEL (self->recent_menu));
+
+  add_single_keys (self);
+  GtkEventController *tab = gtk_event_controller_key_new ();
+  gtk_event_controller_set_propagation_phase (tab, GTK_PHASE_CAPTURE);
+  g_signal_connect (tab, "key-pressed", G_CALLBACK (tab_pressed), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), tab);
 
   bind_overlays (self);
   for (MscSlot slot = 0; slot < MSC_N_SLOTS; slot++)
