@@ -24,10 +24,10 @@ static char *size_option;
 static double clip_option;
 static int threads_option;
 
-static const GOptionEntry preprocess_entries[] = {
-  { "steps", 0, 0, G_OPTION_ARG_STRING, &steps_option,
-    N_("Comma-separated steps, run in this order (default " MSC_PREPROCESS_DEFAULT_STEPS
-       "); the steps are " MSC_PREPROCESS_STEPS), N_("LIST") },
+/* Not const: the --steps description is formatted at run time, since a
+ * msgid spliced from macros could never be found in a catalog. */
+static GOptionEntry preprocess_entries[] = {
+  { "steps", 0, 0, G_OPTION_ARG_STRING, &steps_option, NULL, N_("LIST") },
   { "sheet", 0, 0, G_OPTION_ARG_FILENAME, &sheet_option,
     N_("Also write a side-by-side PNG of every step's result"), N_("FILE.png") },
   { "spacing", 0, 0, G_OPTION_ARG_DOUBLE, &spacing_option,
@@ -216,6 +216,10 @@ parse_size (const char *text, guint *w, guint *h)
 int
 msc_cli_preprocess (int argc, char **argv)
 {
+  g_autofree char *steps_help =
+    g_strdup_printf (_("Comma-separated steps, run in this order (default %s); the steps are %s"),
+                     MSC_PREPROCESS_DEFAULT_STEPS, MSC_PREPROCESS_STEPS);
+  preprocess_entries[0].description = steps_help;
   if (!msc_cli_parse_options (_("preprocess IN OUT.png"),
                               _("Run preprocessing steps on an image, print what each step did and "
                                 "write the result (normalised images as 8-bit, -3 to +3 standard "

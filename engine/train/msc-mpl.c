@@ -46,7 +46,7 @@ struct _MscMpl {
   MscTrainerConfig cfg;         /* strings owned below */
   MscTrainerConfig ucfg;        /* unlabelled data: background patches only, own seed */
   MscMplConfig mpl;
-  char *graph_path, *seg_output, *class_output, *steps_str, *output_dir;
+  char *graph_path, *seg_output, *class_output, *steps_str, *output_dir, *hard_path;
   char *hash;
   MscManifest *manifest;
   MscManifest *blind;           /* unlabelled cases without labels or lesions */
@@ -109,12 +109,14 @@ own_strings (MscMpl *self, const MscTrainerConfig *cfg)
   self->cfg.class_output = self->class_output = g_strdup (cfg->class_output);
   self->cfg.preprocess_steps = self->steps_str = g_strdup (cfg->preprocess_steps);
   self->cfg.output_dir = self->output_dir = g_strdup (cfg->output_dir);
+  self->cfg.hard_negatives_path = self->hard_path = g_strdup (cfg->hard_negatives_path);
   msc_trainer_config_resolve_schedule (&self->cfg);
   /* No lesion-centred patches and no class balance: the sampler then never
    * looks at a label or lesion (the blind manifest has none anyway). */
   self->ucfg = self->cfg;
   self->ucfg.lesion_share = 0;
   self->ucfg.balance_classes = FALSE;
+  self->ucfg.hard_negative_share = 0;
   self->ucfg.seed = mix_seed (cfg->seed, 2);
 }
 
@@ -261,6 +263,7 @@ msc_mpl_free (MscMpl *self)
   g_free (self->seg_output);
   g_free (self->class_output);
   g_free (self->steps_str);
+  g_free (self->hard_path);
   g_free (self->output_dir);
   if (self->log)
     g_array_unref (self->log);

@@ -71,6 +71,10 @@ check_params (const MscPatchParams *p, const MscPlane *image, GError **error)
     return invalid (error, _("lesion share must lie in 0..1"));
   if (!(p->jitter >= 0 && p->jitter <= 1))
     return invalid (error, _("jitter must lie in 0..1"));
+  if (!(p->hard_share >= 0 && p->hard_share <= 1))
+    return invalid (error, _("hard negative share must lie in 0..1"));
+  if (p->n_hard_points > 0 && p->hard_points == NULL)
+    return invalid (error, _("hard negative points missing"));
   if (!(p->max_overlap >= 0 && p->max_overlap < 1))
     return invalid (error, _("background overlap must lie in 0..1 (1 excluded)"));
   if (p->max_tries == 0)
@@ -350,10 +354,41 @@ value_at (const MscPlane *image, guint x, guint y)
     }
 }
 
+/* A background patch on a hard negative: jittered by up to jitter x P/4 per
+ * axis so the model sees the confusing tissue from several offsets.
+ * FALSE (nothing drawn beyond the two offsets) when its centre leaves the
+ * breast or it would overlap a lesion; the caller then samples uniformly. */
+static gboolean
+hard_origin (const Sampler *s, MscRng *rng, gint *ox, gint *oy)
+{
+  guint P = s->p->patch_size;
+  const MscPoint *h = &s->p->hard_points[msc_rng_below (rng, s->p->n_hard_points)];
+  double reach = s->p->jitter * P / 4.0;
+  double cx = h->x + (2 * msc_rng_uniform_double (rng) - 1) * reach;
+  double cy = h->y + (2 * msc_rng_uniform_double (rng) - 1) * reach;
+  *ox = (gint) floor (cx + 0.5) - (gint) (P / 2);
+  *oy = (gint) floor (cy + 0.5) - (gint) (P / 2);
+  gint x = *ox + (gint) (P / 2), y = *oy + (gint) (P / 2);
+  if (x < 0 || y < 0 || x >= (gint) s->w || y >= (gint) s->h)
+    return FALSE;
+  if (s->breast && msc_plane_peek_u8 (s->breast)[(gsize) y * s->w + (guint) x] == 0)
+    return FALSE;
+  return !overlaps (s, *ox, *oy);
+}
+
 static MscPatch *
 background_patch (const Sampler *s, MscRng *rng, GError **error)
 {
   guint P = s->p->patch_size;
+  /* No draw at all without hard points, so runs without them keep their
+   * patches exactly. */
+  if (s->p->n_hard_points > 0 && s->p->hard_share > 0
+      && msc_rng_uniform_double (rng) < s->p->hard_share)
+    {
+      gint hx, hy;
+      if (hard_origin (s, rng, &hx, &hy))
+        return crop (s, hx, hy, error);
+    }
   gint best_x = 0, best_y = 0, near_x = 0, near_y = 0;
   guint found = 0;
   gboolean near = FALSE;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <glib.h>
+#include "msc-contour.h"
 #include "msc-plane.h"
 #include "msc-rng.h"
 
@@ -33,6 +34,12 @@ typedef struct {
                                       * this many random breast positions (1 = uniform); dense
                                       * tissue, what a mass detector confuses with a mass, then
                                       * turns up more often among the negatives */
+  const MscPoint *hard_points;       /* (nullable) hard negatives: places, in image pixels, where
+                                      * an earlier model fired on healthy tissue */
+  guint n_hard_points;
+  double hard_share;                 /* 0..1: chance a background patch is centred (jittered
+                                      * like a lesion patch) on a random hard point instead of
+                                      * a random breast position; 0 draws nothing extra */
 } MscPatchParams;
 
 typedef enum {
@@ -52,7 +59,7 @@ typedef struct {
 void msc_patch_free (MscPatch *patch);        /* NULL-safe */
 
 /* Defaults: P 128, N 64, lesion share 0.5, jitter 0.5, overlap 0, 100 tries,
- * 1 background candidate. */
+ * 1 background candidate, no hard points. */
 void msc_patches_params_init (MscPatchParams *params);
 
 /* Draws params->n_patches patches from image (U8, U16 or F32). breast_mask

@@ -60,6 +60,8 @@ static const Field fields[] = {
   { "data.jitter", F_DOUBLE, T (jitter), 0, 1, NULL },
   { "data.balance_classes", F_BOOL, T (balance_classes), 0, 0, NULL },
   { "data.background_candidates", F_UINT, T (background_candidates), 1, 64, NULL },
+  { "data.hard_negatives", F_STRING, C (hard_negatives), 0, 0, NULL },
+  { "data.hard_negative_share", F_DOUBLE, T (hard_negative_share), 0, 1, NULL },
   { "data.labelled_fraction", F_DOUBLE, C (labelled_fraction), 1e-9, 1, NULL },
   { "data.labelled_seed", F_U64, C (labelled_seed), 0, 0, NULL },
   { "augment.flip_h_prob", F_DOUBLE, T (augment.flip_h_prob), 0, 1, NULL },
@@ -238,7 +240,8 @@ set_field (Reader *r, const Field *f, JsonNode *node, GError **error)
       {
         const char *s;
         /* null: the chain's default, or the card's default for model.* */
-        gboolean nullable = f->offset == C (preprocess_steps) || g_str_has_prefix (f->key, "model.");
+        gboolean nullable = f->offset == C (preprocess_steps) || f->offset == C (hard_negatives)
+                            || g_str_has_prefix (f->key, "model.");
         if (!get_string (r, f->key, node, nullable, &s, error))
           return FALSE;
         g_free (*(char **) at);
@@ -651,6 +654,13 @@ finish (Reader *r, GError **error)
   tc->trainer.abnormal_output = tc->abnormal_output;
   tc->trainer.malignant_output = tc->malignant_output;
   tc->trainer.preprocess_steps = tc->preprocess_steps;
+  if (tc->hard_negatives != NULL && !g_path_is_absolute (tc->hard_negatives))
+    {
+      char *abs = g_build_filename (tc->base_dir, tc->hard_negatives, NULL);
+      g_free (tc->hard_negatives);
+      tc->hard_negatives = abs;
+    }
+  tc->trainer.hard_negatives_path = tc->hard_negatives;
   g_autoptr (GError) local = NULL;
   if (!msc_augment_params_check (&tc->trainer.augment, &local)
       || !msc_trainer_config_check (&tc->trainer, &local))
@@ -753,6 +763,7 @@ msc_train_config_free (MscTrainConfig *self)
   g_free (self->graph_path);
   g_free (self->output_dir);
   g_free (self->preprocess_steps);
+  g_free (self->hard_negatives);
   g_free (self->seg_output);
   g_free (self->class_output);
   g_free (self->abnormal_output);

@@ -44,6 +44,7 @@ typedef struct {
   char *graph_path;             /* absolute: a preset or the named file */
   char *output_dir;             /* absolute */
   char *preprocess_steps;       /* nullable: trainer default */
+  char *hard_negatives;         /* nullable: absolute path of the hard-negative places */
   char *seg_output, *class_output;
   char *abnormal_output, *malignant_output;
   char *stage_prefixes[MSC_TRAINER_MAX_STAGES];

@@ -7,6 +7,8 @@
 #include <math.h>
 #include <string.h>
 
+#include <json-glib/json-glib.h>
+
 #include "msc-i18n.h"
 #include "msc-load.h"
 #include "msc-preprocess.h"
@@ -22,6 +24,7 @@ struct _MscTrainData {
   GArray *by_label[MSC_LABEL_N_CLASSES];
   /* cache */
   GHashTable *entries;              /* case index -> MscTrainEntry* */
+  GHashTable *hard;                 /* image file name -> GArray of MscPoint (nullable) */
   GMutex cache_lock;                /* prefetch and validation share the cache */
   gsize bytes, peak_bytes;
   guint64 tick, hits, misses, evictions;
@@ -46,6 +49,7 @@ entry_free (MscTrainEntry *e)
   msc_plane_free (e->image);
   msc_plane_free (e->breast);
   g_free (e->circles);
+  g_free (e->hard);
   g_free (e);
 }
 
@@ -62,6 +66,75 @@ derive_seed (guint64 seed, guint64 stream, guint64 i)
   return z ^ (z >> 31);
 }
 
+/* A JSON number (integer or not) at a[i], else NAN. */
+static double
+number_at (JsonArray *a, guint i)
+{
+  JsonNode *n = json_array_get_element (a, i);
+  if (!JSON_NODE_HOLDS_VALUE (n))
+    return NAN;
+  GType t = json_node_get_value_type (n);
+  return t == G_TYPE_INT64 || t == G_TYPE_DOUBLE ? json_node_get_double (n) : NAN;
+}
+
+#define MAX_HARD_POINTS 1000   /* per image: a mined file is small; more is a broken file */
+
+/* The hard-negative places file: {"mdb001.png": [[x, y], ...], ...}, keyed
+ * by file name (not path) so one file serves manifests in any folder. */
+static GHashTable *
+load_hard_negatives (const char *path, GError **error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  if (!json_parser_load_from_file (parser, path, error))
+    {
+      g_prefix_error (error, "%s: ", path);
+      return NULL;
+    }
+  JsonNode *root = json_parser_get_root (parser);
+  if (!root || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID,
+                   _("%s: hard negatives must be an object of file name -> [[x, y], ...]"), path);
+      return NULL;
+    }
+  g_autoptr (GHashTable) out = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                      (GDestroyNotify) g_array_unref);
+  JsonObjectIter it;
+  const char *name;
+  JsonNode *node;
+  json_object_iter_init (&it, json_node_get_object (root));
+  while (json_object_iter_next (&it, &name, &node))
+    {
+      JsonArray *a = JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+      if (!a || json_array_get_length (a) > MAX_HARD_POINTS)
+        {
+          g_set_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID,
+                       _("%s: %s: must be a list of at most %u [x, y] points"), path, name,
+                       MAX_HARD_POINTS);
+          return NULL;
+        }
+      GArray *points = g_array_new (FALSE, FALSE, sizeof (MscPoint));
+      g_hash_table_insert (out, g_strdup (name), points);
+      for (guint i = 0; i < json_array_get_length (a); i++)
+        {
+          JsonNode *pn = json_array_get_element (a, i);
+          JsonArray *xy = JSON_NODE_HOLDS_ARRAY (pn) ? json_node_get_array (pn) : NULL;
+          MscPoint p = { NAN, NAN };
+          if (xy && json_array_get_length (xy) == 2)
+            p = (MscPoint) { number_at (xy, 0), number_at (xy, 1) };
+          if (!isfinite (p.x) || !isfinite (p.y) || fabs (p.x) > 1e6 || fabs (p.y) > 1e6)
+            {
+              g_set_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID,
+                           _("%s: %s: point %u is not an [x, y] pair of pixel coordinates"),
+                           path, name, i + 1);
+              return NULL;
+            }
+          g_array_append_val (points, p);
+        }
+    }
+  return g_steal_pointer (&out);
+}
+
 MscTrainData *
 msc_train_data_new (const MscTrainerConfig *cfg, MscManifest *manifest, const guint *train,
                     guint n_train, guint n_classes, GError **error)
@@ -72,8 +145,13 @@ msc_train_data_new (const MscTrainerConfig *cfg, MscManifest *manifest, const gu
                    msc_manifest_get_path (manifest));
       return NULL;
     }
+  g_autoptr (GHashTable) hard = NULL;
+  if (cfg->hard_negatives_path && cfg->hard_negative_share > 0
+      && !(hard = load_hard_negatives (cfg->hard_negatives_path, error)))
+    return NULL;
   MscTrainData *self = g_new0 (MscTrainData, 1);
   self->cfg = cfg;
+  self->hard = g_steal_pointer (&hard);
   self->manifest = msc_manifest_ref (manifest);
   self->train = g_memdup2 (train, n_train * sizeof (guint));
   self->n_train = n_train;
@@ -119,6 +197,7 @@ msc_train_data_free (MscTrainData *self)
   for (guint c = 0; c < MSC_LABEL_N_CLASSES; c++)
     g_array_unref (self->by_label[c]);
   g_hash_table_unref (self->entries);
+  g_clear_pointer (&self->hard, g_hash_table_unref);
   msc_manifest_unref (self->manifest);
   g_free (self->train);
   g_free (self);
@@ -229,12 +308,25 @@ preprocess_case (MscTrainData *self, guint index, GError **error)
       msc_affine_apply (&map, cl->x, cl->y, &cl->x, &cl->y);
       cl->radius *= det_scale;
     }
+  if (self->hard)
+    {
+      g_autofree char *name = g_path_get_basename (c->image_path);
+      GArray *pts = g_hash_table_lookup (self->hard, name);
+      if (pts && pts->len > 0)
+        {
+          e->hard = g_memdup2 (pts->data, pts->len * sizeof (MscPoint));
+          e->n_hard = pts->len;
+          for (guint i = 0; i < e->n_hard; i++)
+            msc_affine_apply (&map, e->hard[i].x, e->hard[i].y, &e->hard[i].x, &e->hard[i].y);
+        }
+    }
   e->case_index = index;
   e->n_circles = circles->len;
   e->circles = (MscLesionCircle *) g_array_free (g_steal_pointer (&circles), FALSE);
   e->bytes = msc_plane_get_n_pixels (e->image) * sizeof (float)
              + (e->breast ? msc_plane_get_n_pixels (e->breast) : 0)
-             + e->n_circles * sizeof (MscLesionCircle) + sizeof (MscTrainEntry);
+             + e->n_circles * sizeof (MscLesionCircle) + e->n_hard * sizeof (MscPoint)
+             + sizeof (MscTrainEntry);
   return g_steal_pointer (&e);
 }
 
@@ -388,6 +480,9 @@ fill_one (MscTrainData *self, guint case_index, guint src, const MscAugmentParam
   pp.lesion_share = cfg->lesion_share;
   pp.background_candidates = MAX (cfg->background_candidates, 1u);
   pp.jitter = cfg->jitter;
+  pp.hard_points = e->hard;
+  pp.n_hard_points = e->n_hard;
+  pp.hard_share = cfg->hard_negative_share;
   g_autoptr (GPtrArray) patches = msc_patches_sample (&pp, e->image, e->breast, e->circles,
                                                       e->n_circles, NULL, rng, error);
   g_clear_pointer (&locker, g_mutex_locker_free);   /* the patch is a copy */

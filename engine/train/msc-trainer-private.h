@@ -18,6 +18,8 @@ typedef struct {
   MscPlane *breast;
   MscLesionCircle *circles;
   guint n_circles;
+  MscPoint *hard;                 /* hard-negative places mapped into the plane's pixels */
+  guint n_hard;
   gsize bytes;
   guint64 last_use;
 } MscTrainEntry;

@@ -29,7 +29,7 @@ typedef struct {
 
 struct _MscTrainer {
   MscTrainerConfig cfg;           /* strings owned below */
-  char *graph_path, *seg_output, *class_output, *steps_str, *output_dir;
+  char *graph_path, *seg_output, *class_output, *steps_str, *output_dir, *hard_path;
   char *abnormal_output, *malignant_output;
   char *stage_prefixes[MSC_TRAINER_MAX_STAGES];
   char *hash;
@@ -121,6 +121,8 @@ msc_trainer_config_check (const MscTrainerConfig *cfg, GError **error)
     return invalid (error, "source_spacing_mm", _("must be >= 0"));
   if (!(cfg->lesion_share >= 0 && cfg->lesion_share <= 1) || !(cfg->jitter >= 0 && cfg->jitter <= 1))
     return invalid (error, "lesion_share/jitter", _("must be in 0..1"));
+  if (!(cfg->hard_negative_share >= 0 && cfg->hard_negative_share <= 1))
+    return invalid (error, "hard_negative_share", _("must be in 0..1"));
   if (!(cfg->pos_weight > 0) || !(cfg->dice_weight >= 0) || !isfinite (cfg->pos_weight)
       || !isfinite (cfg->dice_weight))
     return invalid (error, "pos_weight/dice_weight", _("must be finite, pos_weight > 0"));
@@ -216,6 +218,15 @@ msc_trainer_config_hash (const MscTrainerConfig *cfg, GError **error)
     }
   if (cfg->background_candidates != 1)   /* new field: old runs keep their hash */
     HASH_FIELD (c, cfg, background_candidates);
+  if (cfg->hard_negatives_path != NULL && cfg->hard_negative_share > 0)
+    {
+      /* The places themselves, not the file name: a re-mined file is a new run. */
+      g_autofree char *text = NULL;
+      gsize n = 0;
+      if (g_file_get_contents (cfg->hard_negatives_path, &text, &n, NULL))
+        hash_bits (c, "hard_negatives", text, n);
+      HASH_FIELD (c, cfg, hard_negative_share);
+    }
   if (cfg->classifier != MSC_TRAIN_CLASSIFIER_AUTO)
     HASH_FIELD (c, cfg, classifier);
   if (g_strcmp0 (cfg->abnormal_output, "abnormal_logit") != 0)
@@ -340,6 +351,7 @@ own_strings (MscTrainer *self, const MscTrainerConfig *cfg)
   self->cfg.malignant_output = self->malignant_output = g_strdup (cfg->malignant_output);
   self->cfg.preprocess_steps = self->steps_str = g_strdup (cfg->preprocess_steps);
   self->cfg.output_dir = self->output_dir = g_strdup (cfg->output_dir);
+  self->cfg.hard_negatives_path = self->hard_path = g_strdup (cfg->hard_negatives_path);
   for (guint i = 0; i < cfg->n_stages; i++)
     self->cfg.stages[i].prefixes = self->stage_prefixes[i] = g_strdup (cfg->stages[i].prefixes);
   msc_trainer_config_resolve_schedule (&self->cfg);
@@ -421,6 +433,7 @@ msc_trainer_free (MscTrainer *self)
   g_free (self->abnormal_output);
   g_free (self->malignant_output);
   g_free (self->steps_str);
+  g_free (self->hard_path);
   g_free (self->output_dir);
   for (guint i = 0; i < MSC_TRAINER_MAX_STAGES; i++)
     g_free (self->stage_prefixes[i]);

@@ -85,6 +85,10 @@ typedef struct {
   double jitter;                 /* lesion patch jitter (0.5) */
   gboolean balance_classes;      /* draw images class-balanced (TRUE) */
   guint background_candidates;   /* background patch at the brightest of K positions (1) */
+  const char *hard_negatives_path; /* (nullable) JSON {"IMAGE FILE NAME": [[x, y], ...]}: places in
+                                    original top-down pixels where an earlier model fired on
+                                    healthy tissue (tools/mine-hard-negatives.py) */
+  double hard_negative_share;    /* share of background patches centred on those places (0) */
   MscAugmentParams augment;      /* default: msc_augment_params_init_default */
   /* optimisation */
   guint steps;                   /* total steps (1000) */

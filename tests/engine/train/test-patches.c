@@ -496,6 +496,75 @@ test_speed (void)
  * brighter to the right (0.1 + x / 1000 in the breast, x < 180), so the
  * mean patch centre moves right: about 90 for K = 1 (uniform), about
  * 180 * 4 / 5 = 144 for K = 4 (the largest of 4 uniforms). */
+/* Hard negatives: with share 1 every background patch sits on one of the
+ * places (within the P/4 jitter) unless that would leave the breast or
+ * touch a lesion; share 0 draws exactly what a run without places draws. */
+static void
+test_hard_negatives (void)
+{
+  g_autoptr (MscPlane) img = NULL, breast = NULL;
+  MscLesionCircle c[2];
+  synthetic (&img, &breast, c);
+  /* (150, 40): clear tissue; (60, 70): lesion 0's centre, never usable;
+   * (250, 100): outside the breast (x >= 180). */
+  const MscPoint hard[] = { { 150, 40 }, { 60, 70 }, { 250, 100 } };
+  MscPatchParams p;
+  msc_patches_params_init (&p);
+  p.patch_size = 16;
+  p.n_patches = 600;
+  p.lesion_share = 0;
+  p.hard_points = hard;
+  p.n_hard_points = 1;
+  p.hard_share = 1;
+  MscRng rng;
+  msc_rng_init (&rng, 9);
+  g_autoptr (GPtrArray) on = sample_ok (&p, img, breast, c, 2, NULL, &rng);
+  check_patches (on, &p, img, breast, c, 2, NULL);
+  for (guint i = 0; i < on->len; i++)
+    {
+      const MscPatch *patch = on->pdata[i];
+      g_assert_cmpfloat (fabs (patch->x + 8 - 150.0), <=, 0.5 * 16 / 4 + 0.5);
+      g_assert_cmpfloat (fabs (patch->y + 8 - 40.0), <=, 0.5 * 16 / 4 + 0.5);
+    }
+
+  /* Unusable places fall back to uniform background, still valid. */
+  p.hard_points = hard + 1;
+  p.n_hard_points = 2;
+  msc_rng_init (&rng, 9);
+  g_autoptr (GPtrArray) fallback = sample_ok (&p, img, breast, c, 2, NULL, &rng);
+  check_patches (fallback, &p, img, breast, c, 2, NULL);
+
+  /* share 0 with places == no places at all, patch for patch. */
+  p.hard_points = hard;
+  p.n_hard_points = 3;
+  p.hard_share = 0;
+  p.lesion_share = 0.5;
+  msc_rng_init (&rng, 11);
+  g_autoptr (GPtrArray) zero = sample_ok (&p, img, breast, c, 2, NULL, &rng);
+  p.hard_points = NULL;
+  p.n_hard_points = 0;
+  msc_rng_init (&rng, 11);
+  g_autoptr (GPtrArray) none = sample_ok (&p, img, breast, c, 2, NULL, &rng);
+  for (guint i = 0; i < none->len; i++)
+    {
+      const MscPatch *a = zero->pdata[i], *b = none->pdata[i];
+      g_assert_cmpint (a->x, ==, b->x);
+      g_assert_cmpint (a->y, ==, b->y);
+      g_assert_cmpint (a->kind, ==, b->kind);
+    }
+
+  MscPatchParams bad = p;
+  bad.hard_share = 1.5;
+  g_autoptr (GError) error = NULL;
+  g_assert_null (msc_patches_sample (&bad, img, breast, c, 2, NULL, &rng, &error));
+  g_assert_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID);
+  g_clear_error (&error);
+  bad.hard_share = 0.5;
+  bad.n_hard_points = 2;        /* no array */
+  g_assert_null (msc_patches_sample (&bad, img, breast, c, 2, NULL, &rng, &error));
+  g_assert_error (error, MSC_TRAIN_ERROR, MSC_TRAIN_ERROR_INVALID);
+}
+
 static void
 test_dense_background (void)
 {
@@ -542,6 +611,7 @@ main (int argc, char **argv)
   g_test_add_func ("/train/patches/border", test_border);
   g_test_add_func ("/train/patches/determinism", test_determinism);
   g_test_add_func ("/train/patches/dense-background", test_dense_background);
+  g_test_add_func ("/train/patches/hard-negatives", test_hard_negatives);
   g_test_add_func ("/train/patches/lesion-mask", test_lesion_mask);
   g_test_add_func ("/train/patches/errors", test_errors);
   g_test_add_func ("/train/patches/mias", test_mias);

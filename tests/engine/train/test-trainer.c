@@ -355,6 +355,54 @@ test_determinism (Fixture *f, gconstpointer data)
   g_assert_true (memcmp (a, d, n1 * sizeof (float)) != 0);
 }
 
+/* Hard negatives change the background patches (so the weights), keep the
+ * run deterministic, and bad files are refused naming the file. */
+static void
+test_hard_negatives (Fixture *f, gconstpointer data)
+{
+  g_autofree char *good = g_build_filename (f->dir, "hard.json", NULL);
+  g_assert_true (g_file_set_contents (good, "{\"img0.png\": [[4, 4], [60, 8]], \"img3.png\": [[8, 60]],"
+                                      " \"other.png\": [[1, 1]]}", -1, NULL));
+  gsize n[3];
+  float *params[3];
+  const char *names[] = { "hard-a", "hard-b", "hard-none" };
+  for (guint k = 0; k < 3; k++)
+    {
+      g_autofree char *out = out_dir (f, names[k]);
+      MscTrainerConfig cfg;
+      small_config (f, &cfg, out);
+      cfg.steps = 10;
+      cfg.hard_negatives_path = good;
+      cfg.hard_negative_share = k < 2 ? 0.9 : 0;
+      g_autoptr (MscTrainer) t = make (f, &cfg);
+      run_ok (t);
+      params[k] = copy_params (t, &n[k]);
+    }
+  g_assert_cmpmem (params[0], n[0] * sizeof (float), params[1], n[1] * sizeof (float));
+  g_assert_true (memcmp (params[0], params[2], n[0] * sizeof (float)) != 0);
+  for (guint k = 0; k < 3; k++)
+    g_free (params[k]);
+
+  const char *bad[] = { "[[1, 2]]", "{\"img0.png\": [[1, \"x\"]]}", "{\"img0.png\": 3}", "{" };
+  for (guint k = 0; k <= G_N_ELEMENTS (bad); k++)
+    {
+      g_autofree char *path = g_strdup_printf ("%s/bad%u.json", f->dir, k);
+      if (k < G_N_ELEMENTS (bad))       /* the last one is never written: missing */
+        g_assert_true (g_file_set_contents (path, bad[k], -1, NULL));
+      g_autofree char *out = out_dir (f, "hard-bad");
+      MscTrainerConfig cfg;
+      small_config (f, &cfg, out);
+      cfg.hard_negatives_path = path;
+      cfg.hard_negative_share = 0.5;
+      g_autoptr (GError) error = NULL;
+      g_autoptr (MscTrainer) t = msc_trainer_new (&cfg, f->manifest, f->train, N_IMAGES - 2,
+                                                  f->val, 2, &error);
+      g_assert_null (t);
+      g_assert_nonnull (error);
+      g_assert_nonnull (strstr (error->message, path));
+    }
+}
+
 /* ---- 4. refused checkpoints ---------------------------------------------------- */
 
 static void
@@ -932,6 +980,7 @@ main (int argc, char **argv)
   ADD ("/train/trainer/chain-scale", test_chain_scale);
   ADD ("/train/trainer/config", test_config_errors);
   ADD ("/train/trainer/stages", test_stages);
+  ADD ("/train/trainer/hard-negatives", test_hard_negatives);
   ADD ("/train/trainer/mias", test_mias);
   g_test_add_func ("/train/trainer/hierarchical/gradient", test_hierarchical_gradient);
   g_test_add ("/train/trainer/hierarchical/run", Fixture, "mixed", fixture_set_up,

@@ -1,0 +1,1004 @@
+/* ui/msc-window.c — the main window: opening studies on a worker thread,
+ * hanging them in the grid, running the model view by view in the
+ * background, and the actions behind the header bar and the shortcuts.
+ * Layout lives in msc-window.ui.
+ */
+#include <glib/gi18n.h>
+#include "msc-window.h"
+#include "msc-analyze.h"
+#include "msc-class-panel.h"
+#include "msc-header-browser.h"
+#include "msc-image-info.h"
+#include "msc-overlay-controls.h"
+#include "msc-ui-resources.h"
+
+#define MAX_RECENT 10
+
+struct _MscAppWindow {
+  GtkApplicationWindow parent_instance;
+
+  /* template children */
+  MscStudyGrid *grid;
+  MscClassPanel *class_panel;
+  MscOverlayControls *overlay_controls;
+  MscImageInfo *image_info;
+  MscHeaderBrowser *header_browser;
+  GtkWidget *problems_revealer, *problems_label, *problems_close;
+  GtkWidget *main_stack, *side_panel, *side_stack, *empty_status;
+  GtkWidget *cursor_label, *status_label, *progress, *analyse_stack;
+  GtkWidget *protocol_button, *preset_button, *recent_button;
+
+  GSettings *settings;                  /* (nullable) the application's */
+  GMenu *preset_menu, *recent_menu;
+  GCancellable *load_cancellable;       /* (nullable) a scan in flight */
+  GCancellable *analysis_cancellable;   /* (nullable) an analysis in flight */
+  GCancellable *model_cancellable;
+  MscAnalyzer *analyzer;                /* (nullable) until loaded */
+  gboolean model_done;                  /* loaded or failed */
+  gboolean loading, analysing, analysis_wanted;
+  guint n_analysed, n_to_analyse, generation;
+};
+
+enum { PROP_0, PROP_LOADING, PROP_ANALYSING, PROP_N_ANALYSED, PROP_MODEL_READY, N_PROPS };
+static GParamSpec *props[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (MscAppWindow, msc_app_window, GTK_TYPE_APPLICATION_WINDOW)
+
+static void start_analysis (MscAppWindow *self);
+
+static void
+set_status (MscAppWindow *self, const char *text)
+{
+  gtk_label_set_text (GTK_LABEL (self->status_label), text ? text : "");
+}
+
+/* ---- model ---- */
+
+/* MSC_DEFAULT_MODEL_DIR (tests, relocated installs), else the installed
+ * bundle, else the source tree's: the order `mammoscope-cli analyze` uses. */
+static char *
+default_model_dir (void)
+{
+  const char *env = g_getenv ("MSC_DEFAULT_MODEL_DIR");
+  if (env != NULL && *env != '\0')
+    return g_strdup (env);
+  g_autofree char *card = g_build_filename (MSC_MODEL_DIR_INSTALLED, "model.json", NULL);
+  if (g_file_test (card, G_FILE_TEST_EXISTS))
+    return g_strdup (MSC_MODEL_DIR_INSTALLED);
+  return g_strdup (MSC_MODEL_DIR_SOURCE);
+}
+
+static void
+load_model_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  g_autofree char *dir = default_model_dir ();
+  GError *error = NULL;
+  MscAnalyzer *analyzer = msc_analyzer_load (dir, &error);
+  if (analyzer == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, analyzer, (GDestroyNotify) msc_analyzer_free);
+}
+
+static void
+model_loaded (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  MscAnalyzer *analyzer = g_task_propagate_pointer (G_TASK (result), &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  MscAppWindow *self = MSC_APP_WINDOW (source);
+  self->model_done = TRUE;
+  if (analyzer == NULL)
+    {
+      g_autofree char *text = g_strdup_printf (_("No model: %s"), error->message);
+      msc_class_panel_set_status (self->class_panel, text);
+    }
+  else
+    {
+      self->analyzer = analyzer;
+      /* PNG scans carry no spacing; mini-MIAS is 0.2 mm per pixel. */
+      msc_analyzer_set_assumed_spacing (analyzer, 0.2);
+      msc_class_panel_set_model (self->class_panel, msc_analyzer_get_name (analyzer),
+                                 msc_analyzer_get_version (analyzer),
+                                 msc_analyzer_get_intended_use (analyzer));
+      g_object_set (self->overlay_controls, "threshold", msc_analyzer_get_threshold (analyzer), NULL);
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_MODEL_READY]);
+  if (self->analysis_wanted)
+    start_analysis (self);
+}
+
+/* ---- analysis ---- */
+
+typedef struct {
+  MscAppWindow *window;            /* strong */
+  guint generation;
+  MscSlot slot;
+} AnalyseJob;
+
+static void
+update_analysis_ui (MscAppWindow *self)
+{
+  gtk_stack_set_visible_child_name (GTK_STACK (self->analyse_stack), self->analysing ? "cancel" : "analyse");
+  GAction *cancel = g_action_map_lookup_action (G_ACTION_MAP (self), "cancel-analysis");
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (cancel), self->analysing);
+  GAction *analyse = g_action_map_lookup_action (G_ACTION_MAP (self), "analyse");
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (analyse), !self->analysing);
+}
+
+static void
+set_analysing (MscAppWindow *self, gboolean analysing)
+{
+  if (self->analysing == analysing)
+    return;
+  self->analysing = analysing;
+  update_analysis_ui (self);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_ANALYSING]);
+}
+
+static void analysed (GObject *source, GAsyncResult *result, gpointer data);
+
+/* The class panel row of slot from its overlay's analysis. The overlay
+ * extracts findings on a worker, so the count is refreshed on each of its
+ * "changed" signals (threshold moved, findings ready). */
+static void
+update_class_row (MscAppWindow *self, MscSlot slot)
+{
+  MscOverlay *overlay = msc_study_grid_get_overlay (self->grid, slot);
+  const MscAnalysis *analysis = msc_overlay_get_analysis (overlay);
+  if (analysis == NULL)
+    return;
+  MscClassProbabilities p;
+  msc_analysis_get_class_probabilities (analysis, &p);
+  msc_class_panel_set_result (self->class_panel, msc_slot_to_string (slot), &p,
+                              msc_analysis_get_abnormal_probability (analysis),
+                              msc_analysis_get_malignant_probability (analysis),
+                              msc_overlay_get_n_findings (overlay));
+}
+
+static void
+overlay_changed (MscOverlay *overlay, gpointer data)
+{
+  MscAppWindow *self = MSC_APP_WINDOW (data);
+  for (MscSlot slot = 0; slot < MSC_N_SLOTS; slot++)
+    if (msc_study_grid_get_overlay (self->grid, slot) == overlay)
+      update_class_row (self, slot);
+}
+
+/* Starts the next view from slot on, or finishes. */
+static void
+analyse_from (MscAppWindow *self, MscSlot slot)
+{
+  MscStudy *study = msc_study_grid_get_current (self->grid);
+  while (study != NULL && slot < MSC_N_SLOTS && msc_study_get_slot (study, slot) == NULL)
+    slot++;
+  if (study == NULL || slot >= MSC_N_SLOTS)
+    {
+      set_analysing (self, FALSE);
+      g_clear_object (&self->analysis_cancellable);
+      msc_class_panel_set_status (self->class_panel, NULL);
+      set_status (self, _("Analysis finished"));
+      return;
+    }
+  guint index = self->n_analysed + 1;
+  g_autofree char *text = g_strdup_printf (_("Analysing %u of %u…"), MIN (index, self->n_to_analyse),
+                                           self->n_to_analyse);
+  msc_class_panel_set_status (self->class_panel, text);
+  set_status (self, text);
+  gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->progress),
+                                 self->n_to_analyse ? (double) self->n_analysed / self->n_to_analyse : 0);
+  AnalyseJob *job = g_new0 (AnalyseJob, 1);
+  job->window = g_object_ref (self);
+  job->generation = self->generation;
+  job->slot = slot;
+  msc_analyze_image_async (self->analyzer, msc_study_get_slot (study, slot), self->analysis_cancellable,
+                           analysed, job);
+}
+
+static void
+analysed (GObject *source, GAsyncResult *result, gpointer data)
+{
+  AnalyseJob *job = data;
+  g_autoptr (MscAppWindow) self = job->window;
+  MscSlot slot = job->slot;
+  guint generation = job->generation;
+  g_free (job);
+  g_autoptr (GError) error = NULL;
+  MscAnalysis *analysis = msc_analyze_image_finish ((MscAnalyzer *) source, result, &error);
+
+  /* A newer study or a new run took over: this result is stale. */
+  if (generation != self->generation)
+    {
+      msc_analysis_free (analysis);
+      return;
+    }
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      set_analysing (self, FALSE);
+      g_clear_object (&self->analysis_cancellable);
+      msc_class_panel_set_status (self->class_panel, _("Analysis cancelled"));
+      set_status (self, _("Analysis cancelled"));
+      return;
+    }
+  const char *label = msc_slot_to_string (slot);
+  if (analysis == NULL)
+    {
+      /* One line in the panel, no dialog: the other views go on. */
+      g_autofree char *text = g_strdup_printf (_("%s: analysis failed: %s"), label, error->message);
+      msc_class_panel_set_status (self->class_panel, text);
+    }
+  else
+    {
+      msc_overlay_set_analysis (msc_study_grid_get_overlay (self->grid, slot), analysis);
+      update_class_row (self, slot);
+    }
+  self->n_analysed++;
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_N_ANALYSED]);
+  analyse_from (self, slot + 1);
+}
+
+static void
+cancel_analysis (MscAppWindow *self)
+{
+  if (self->analysis_cancellable)
+    g_cancellable_cancel (self->analysis_cancellable);
+}
+
+static void
+start_analysis (MscAppWindow *self)
+{
+  MscStudy *study = msc_study_grid_get_current (self->grid);
+  self->analysis_wanted = TRUE;
+  if (study == NULL)
+    return;
+  if (!self->model_done)
+    {
+      /* model_loaded () comes back here. */
+      set_status (self, _("Loading the model…"));
+      return;
+    }
+  self->analysis_wanted = FALSE;
+  if (self->analyzer == NULL)
+    return;
+  cancel_analysis (self);
+  g_clear_object (&self->analysis_cancellable);
+  self->analysis_cancellable = g_cancellable_new ();
+  self->generation++;
+  self->n_analysed = 0;
+  self->n_to_analyse = 0;
+  for (MscSlot s = 0; s < MSC_N_SLOTS; s++)
+    if (msc_study_get_slot (study, s) != NULL)
+      self->n_to_analyse++;
+  /* A re-run starts clean: old overlays would refill the cleared panel. */
+  for (MscSlot s = 0; s < MSC_N_SLOTS; s++)
+    msc_overlay_set_analysis (msc_study_grid_get_overlay (self->grid, s), NULL);
+  msc_class_panel_clear (self->class_panel);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_N_ANALYSED]);
+  set_analysing (self, TRUE);
+  analyse_from (self, 0);
+}
+
+/* ---- loading ---- */
+
+typedef struct {
+  GPtrArray *studies;           /* MscStudy* */
+  GPtrArray *problems;          /* char* "PATH: reason" */
+} LoadResult;
+
+static void
+load_result_free (LoadResult *r)
+{
+  g_clear_pointer (&r->studies, g_ptr_array_unref);
+  g_clear_pointer (&r->problems, g_ptr_array_unref);
+  g_free (r);
+}
+
+static void
+append_all (GPtrArray *to, GPtrArray *from)
+{
+  for (guint i = 0; from != NULL && i < from->len; i++)
+    g_ptr_array_add (to, g_steal_pointer (&from->pdata[i]));
+  if (from)
+    g_ptr_array_unref (from);
+}
+
+/* Folders and DICOMDIRs are scanned one by one; loose files are grouped
+ * together so four files of one study given on the command line hang as
+ * one study. */
+static void
+load_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  char **paths = data;
+  LoadResult *r = g_new0 (LoadResult, 1);
+  r->studies = g_ptr_array_new_with_free_func ((GDestroyNotify) msc_study_unref);
+  r->problems = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) files = g_ptr_array_new ();
+  for (guint i = 0; paths[i] != NULL; i++)
+    {
+      if (g_cancellable_is_cancelled (cancellable))
+        break;
+      g_autofree char *base = g_path_get_basename (paths[i]);
+      if (g_file_test (paths[i], G_FILE_TEST_IS_REGULAR) && g_ascii_strcasecmp (base, "DICOMDIR") != 0)
+        {
+          g_ptr_array_add (files, paths[i]);
+          continue;
+        }
+      GPtrArray *problems = NULL;
+      g_autoptr (GError) error = NULL;
+      GPtrArray *studies = msc_study_scan (paths[i], NULL, &problems, &error);
+      if (studies == NULL)
+        g_ptr_array_add (r->problems, g_strdup (error->message));
+      append_all (r->studies, studies);
+      append_all (r->problems, problems);
+    }
+  if (files->len > 0 && !g_cancellable_is_cancelled (cancellable))
+    {
+      g_ptr_array_add (files, NULL);
+      GPtrArray *problems = NULL;
+      append_all (r->studies, msc_study_group ((const char * const *) files->pdata, NULL, &problems));
+      append_all (r->problems, problems);
+    }
+  if (g_task_return_error_if_cancelled (task))
+    load_result_free (r);
+  else
+    g_task_return_pointer (task, r, (GDestroyNotify) load_result_free);
+}
+
+/* Whose study: the Patient ID when the file has one, else the study
+ * description. The ID is what identifies a person across visits; the
+ * description alone ("Bilateral screening") would pair strangers, so it is
+ * only a fallback for de-identified files that lost the ID. */
+static char *
+dup_patient_key (MscStudy *study)
+{
+  if (msc_study_get_n_images (study) == 0)
+    return NULL;
+  MscImage *image = msc_study_get_image (study, 0);
+  const MscPatient *patient = msc_image_get_patient (image);
+  if (patient && patient->id && *patient->id)
+    return g_strconcat ("id:", patient->id, NULL);
+  const char *description = msc_study_get_description (study);
+  return description && *description ? g_strconcat ("desc:", description, NULL) : NULL;
+}
+
+static const char *
+study_date (MscStudy *study)
+{
+  const char *date = msc_study_get_n_images (study) ? msc_image_get_study_date (msc_study_get_image (study, 0)) : NULL;
+  return date ? date : "";
+}
+
+/* current: the latest study of the first study's patient; prior: the
+ * latest of that patient's studies strictly before it. */
+static void
+pick_studies (GPtrArray *studies, MscStudy **current, MscStudy **prior)
+{
+  *current = studies->len ? studies->pdata[0] : NULL;
+  *prior = NULL;
+  g_autofree char *key = *current ? dup_patient_key (*current) : NULL;
+  if (key == NULL)
+    return;
+  for (guint i = 1; i < studies->len; i++)
+    {
+      g_autofree char *other = dup_patient_key (studies->pdata[i]);
+      if (g_strcmp0 (key, other) == 0 && strcmp (study_date (studies->pdata[i]), study_date (*current)) > 0)
+        *current = studies->pdata[i];
+    }
+  for (guint i = 0; i < studies->len; i++)
+    {
+      MscStudy *s = studies->pdata[i];
+      g_autofree char *other = dup_patient_key (s);
+      if (s != *current && g_strcmp0 (key, other) == 0
+          && strcmp (study_date (s), study_date (*current)) < 0
+          && (*prior == NULL || strcmp (study_date (s), study_date (*prior)) > 0))
+        *prior = s;
+    }
+}
+
+static void
+show_problems (MscAppWindow *self, GPtrArray *problems)
+{
+  if (problems == NULL || problems->len == 0)
+    {
+      gtk_revealer_set_reveal_child (GTK_REVEALER (self->problems_revealer), FALSE);
+      return;
+    }
+  g_autoptr (GString) text = g_string_new (NULL);
+  g_string_append_printf (text, ngettext ("%u file could not be opened:", "%u files could not be opened:",
+                                          problems->len), problems->len);
+  for (guint i = 0; i < problems->len; i++)
+    g_string_append_printf (text, "\n%s", (const char *) problems->pdata[i]);
+  gtk_label_set_text (GTK_LABEL (self->problems_label), text->str);
+  gtk_revealer_set_reveal_child (GTK_REVEALER (self->problems_revealer), TRUE);
+}
+
+static void
+set_loading (MscAppWindow *self, gboolean loading)
+{
+  if (self->loading == loading)
+    return;
+  self->loading = loading;
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_LOADING]);
+}
+
+static void
+loaded (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  LoadResult *r = g_task_propagate_pointer (G_TASK (result), &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;                     /* a newer open took over, or the window went */
+  MscAppWindow *self = MSC_APP_WINDOW (source);
+  g_clear_object (&self->load_cancellable);
+  set_loading (self, FALSE);
+
+  MscStudy *current = NULL, *prior = NULL;
+  pick_studies (r->studies, &current, &prior);
+  show_problems (self, r->problems);
+  if (current == NULL)
+    {
+      gtk_label_set_text (GTK_LABEL (self->empty_status), _("No mammogram found there."));
+      set_status (self, _("No mammogram found there."));
+      load_result_free (r);
+      return;
+    }
+  cancel_analysis (self);
+  self->generation++;
+  msc_study_grid_set_studies (self->grid, current, prior, r->problems);
+  gtk_stack_set_visible_child_name (GTK_STACK (self->main_stack), "study");
+  const char *description = msc_study_get_description (current);
+  gtk_window_set_title (GTK_WINDOW (self), description && *description ? description : _("Mammoscope"));
+  set_status (self, NULL);
+  load_result_free (r);
+  start_analysis (self);
+}
+
+static void rebuild_recent_menu (MscAppWindow *self);
+
+void
+msc_app_window_open_files (MscAppWindow *self, GFile **files, int n_files)
+{
+  g_return_if_fail (MSC_IS_APP_WINDOW (self));
+  g_auto (GStrv) paths = g_new0 (char *, n_files + 1);
+  GtkRecentManager *recent = gtk_recent_manager_get_default ();
+  int n = 0;
+  for (int i = 0; i < n_files; i++)
+    {
+      char *path = g_file_get_path (files[i]);
+      if (path == NULL)
+        continue;                                   /* not a local file */
+      paths[n++] = path;
+      g_autofree char *uri = g_file_get_uri (files[i]);
+      gtk_recent_manager_add_item (recent, uri);
+    }
+  if (n == 0)
+    return;
+  if (self->load_cancellable)
+    g_cancellable_cancel (self->load_cancellable);
+  g_clear_object (&self->load_cancellable);
+  self->load_cancellable = g_cancellable_new ();
+  set_loading (self, TRUE);
+  set_status (self, _("Opening…"));
+
+  g_autoptr (GTask) task = g_task_new (self, self->load_cancellable, loaded, NULL);
+  g_task_set_source_tag (task, msc_app_window_open_files);
+  g_task_set_task_data (task, g_steal_pointer (&paths), (GDestroyNotify) g_strfreev);
+  g_task_run_in_thread (task, load_thread);
+  rebuild_recent_menu (self);
+}
+
+MscStudyGrid *
+msc_app_window_get_grid (MscAppWindow *self)
+{
+  g_return_val_if_fail (MSC_IS_APP_WINDOW (self), NULL);
+  return self->grid;
+}
+
+/* ---- recent ---- */
+
+static int
+compare_recent (gconstpointer a, gconstpointer b)
+{
+  GDateTime *ta = gtk_recent_info_get_modified (*(GtkRecentInfo **) a);
+  GDateTime *tb = gtk_recent_info_get_modified (*(GtkRecentInfo **) b);
+  return g_date_time_compare (tb, ta);          /* newest first */
+}
+
+static void
+rebuild_recent_menu (MscAppWindow *self)
+{
+  g_menu_remove_all (self->recent_menu);
+  GList *items = gtk_recent_manager_get_items (gtk_recent_manager_get_default ());
+  g_autoptr (GPtrArray) ours = g_ptr_array_new ();
+  const char *app_name = g_get_application_name ();
+  for (GList *l = items; l != NULL; l = l->next)
+    if (app_name == NULL || gtk_recent_info_has_application (l->data, app_name))
+      g_ptr_array_add (ours, l->data);
+  g_ptr_array_sort (ours, compare_recent);
+  for (guint i = 0; i < ours->len && i < MAX_RECENT; i++)
+    {
+      GtkRecentInfo *info = ours->pdata[i];
+      g_autoptr (GMenuItem) item = g_menu_item_new (gtk_recent_info_get_display_name (info), NULL);
+      g_menu_item_set_action_and_target_value (item, "win.open-recent",
+                                               g_variant_new_string (gtk_recent_info_get_uri (info)));
+      g_menu_append_item (self->recent_menu, item);
+    }
+  if (ours->len == 0)
+    g_menu_append (self->recent_menu, _("No recent studies"), "win.none");
+  g_list_free_full (items, (GDestroyNotify) gtk_recent_info_unref);
+}
+
+/* ---- active view ---- */
+
+static void
+active_view_changed (MscAppWindow *self)
+{
+  MscImageView *view = msc_study_grid_get_active_view (self->grid);
+  MscImage *image = msc_image_view_get_image (view);
+  msc_image_info_set_image (self->image_info, image);
+  msc_header_browser_set_image (self->header_browser, image);
+
+  g_menu_remove_all (self->preset_menu);
+  guint n = msc_image_view_get_n_presets (view);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *name = msc_image_view_dup_preset_name (view, i);
+      g_autoptr (GMenuItem) item = g_menu_item_new (name, NULL);
+      g_menu_item_set_action_and_target_value (item, "win.preset", g_variant_new_uint32 (i));
+      g_menu_append_item (self->preset_menu, item);
+    }
+  gboolean invert = FALSE;
+  g_object_get (view, "invert", &invert, NULL);
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "invert");
+  g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (invert));
+
+  MscProtocol protocol = msc_study_grid_get_protocol (self->grid);
+  gtk_menu_button_set_label (GTK_MENU_BUTTON (self->protocol_button), msc_protocol_to_string (protocol));
+  action = g_action_map_lookup_action (G_ACTION_MAP (self), "protocol");
+  g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_int32 (protocol));
+}
+
+static void
+cursor_moved (MscAppWindow *self, MscImageView *view, double x, double y, gboolean inside)
+{
+  MscImage *image = msc_image_view_get_image (view);
+  if (!inside || image == NULL)
+    {
+      gtk_label_set_text (GTK_LABEL (self->cursor_label), "");
+      return;
+    }
+  guint ix = (guint) x, iy = (guint) y, w = msc_image_get_width (image);
+  if (x < 0 || y < 0 || ix >= w || iy >= msc_image_get_height (image))
+    {
+      gtk_label_set_text (GTK_LABEL (self->cursor_label), "");
+      return;
+    }
+  guint value = msc_image_get_pixels (image)[(gsize) iy * w + ix];
+  double row_mm = 0, col_mm = 0;
+  g_autofree char *text = NULL;
+  if (msc_image_get_spacing_mm (image, &row_mm, &col_mm))
+    text = g_strdup_printf (_("x %u  y %u  value %u  (%.1f mm, %.1f mm)"), ix, iy, value, ix * col_mm, iy * row_mm);
+  else
+    text = g_strdup_printf (_("x %u  y %u  value %u"), ix, iy, value);
+  gtk_label_set_text (GTK_LABEL (self->cursor_label), text);
+}
+
+/* ---- actions ---- */
+
+static void
+file_chooser_response (GtkNativeDialog *dialog, int response, gpointer data)
+{
+  MscAppWindow *self = MSC_APP_WINDOW (data);
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GListModel) files = gtk_file_chooser_get_files (GTK_FILE_CHOOSER (dialog));
+      guint n = g_list_model_get_n_items (files);
+      g_autoptr (GPtrArray) array = g_ptr_array_new_with_free_func (g_object_unref);
+      for (guint i = 0; i < n; i++)
+        g_ptr_array_add (array, g_list_model_get_item (files, i));
+      msc_app_window_open_files (self, (GFile **) array->pdata, (int) array->len);
+    }
+  g_object_unref (dialog);
+}
+
+static void
+choose (MscAppWindow *self, GtkFileChooserAction action, const char *title)
+{
+  GtkFileChooserNative *dialog = gtk_file_chooser_native_new (title, GTK_WINDOW (self), action, _("_Open"), NULL);
+  gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (dialog), TRUE);
+  g_signal_connect (dialog, "response", G_CALLBACK (file_chooser_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
+open_activated (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  choose (data, GTK_FILE_CHOOSER_ACTION_OPEN, _("Open Images"));
+}
+
+static void
+open_folder_activated (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  choose (data, GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("Open Folder"));
+}
+
+static void
+open_recent_activated (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  g_autoptr (GFile) file = g_file_new_for_uri (g_variant_get_string (p, NULL));
+  msc_app_window_open_files (data, &file, 1);
+}
+
+static void
+protocol_changed (GSimpleAction *a, GVariant *value, gpointer data)
+{
+  MscAppWindow *self = data;
+  int protocol = g_variant_get_int32 (value);
+  if (protocol < 0 || protocol >= MSC_N_PROTOCOLS)
+    return;
+  msc_study_grid_set_protocol (self->grid, protocol);
+  g_simple_action_set_state (a, value);
+  if (self->settings)
+    g_settings_set_int (self->settings, "protocol", protocol);
+}
+
+static void
+cycle_view_activated (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  msc_study_grid_cycle_active (MSC_APP_WINDOW (data)->grid, g_variant_get_int32 (p));
+}
+
+#define ACTIVE_VIEW(data) msc_study_grid_get_active_view (MSC_APP_WINDOW (data)->grid)
+
+static void
+fit_activated (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  msc_image_view_zoom_fit (ACTIVE_VIEW (data));
+}
+
+static void
+actual_pixels_activated (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  msc_image_view_zoom_actual_pixels (ACTIVE_VIEW (data));
+}
+
+static void
+true_size_activated (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  msc_image_view_zoom_true_size (ACTIVE_VIEW (data));
+}
+
+static void
+reset_window_activated (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  msc_image_view_reset_window (ACTIVE_VIEW (data));
+}
+
+static void
+preset_activated (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  MscImageView *view = ACTIVE_VIEW (data);
+  if (g_variant_get_uint32 (p) < msc_image_view_get_n_presets (view))
+    msc_image_view_apply_preset (view, g_variant_get_uint32 (p));
+}
+
+static void
+invert_changed (GSimpleAction *a, GVariant *value, gpointer data)
+{
+  g_object_set (ACTIVE_VIEW (data), "invert", g_variant_get_boolean (value), NULL);
+  g_simple_action_set_state (a, value);
+}
+
+/* The tool applies to every view: it is a mode of the reader's hand. */
+static void
+tool_changed (GSimpleAction *a, GVariant *value, gpointer data)
+{
+  MscAppWindow *self = data;
+  const char *name = g_variant_get_string (value, NULL);
+  MscViewTool tool = g_str_equal (name, "loupe") ? MSC_VIEW_TOOL_LOUPE
+                   : g_str_equal (name, "ruler") ? MSC_VIEW_TOOL_RULER : MSC_VIEW_TOOL_PAN;
+  /* Pressing L or M again goes back to panning. */
+  g_autoptr (GVariant) old = g_action_get_state (G_ACTION (a));
+  if (tool != MSC_VIEW_TOOL_PAN && g_str_equal (g_variant_get_string (old, NULL), name))
+    {
+      tool = MSC_VIEW_TOOL_PAN;
+      value = g_variant_new_string ("pan");
+    }
+  g_autoptr (GPtrArray) views = msc_study_grid_dup_views (self->grid);
+  for (guint i = 0; i < views->len; i++)
+    g_object_set (views->pdata[i], "tool", tool, NULL);
+  g_simple_action_set_state (a, value);
+}
+
+static void
+analyse_activated (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  start_analysis (data);
+}
+
+static void
+cancel_analysis_activated (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  cancel_analysis (data);
+}
+
+static void
+header_browser_activated (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  MscAppWindow *self = data;
+  gtk_widget_set_visible (self->side_panel, TRUE);
+  gtk_stack_set_visible_child_name (GTK_STACK (self->side_stack), "header");
+}
+
+static const GActionEntry win_entries[] = {
+  { .name = "open", .activate = open_activated },
+  { .name = "open-folder", .activate = open_folder_activated },
+  { .name = "open-recent", .activate = open_recent_activated, .parameter_type = "s" },
+  { .name = "protocol", .parameter_type = "i", .state = "0", .change_state = protocol_changed },
+  { .name = "cycle-view", .activate = cycle_view_activated, .parameter_type = "i" },
+  { .name = "fit", .activate = fit_activated },
+  { .name = "actual-pixels", .activate = actual_pixels_activated },
+  { .name = "true-size", .activate = true_size_activated },
+  { .name = "reset-window", .activate = reset_window_activated },
+  { .name = "preset", .activate = preset_activated, .parameter_type = "u" },
+  { .name = "invert", .state = "false", .change_state = invert_changed },
+  { .name = "tool", .parameter_type = "s", .state = "'pan'", .change_state = tool_changed },
+  { .name = "analyse", .activate = analyse_activated },
+  { .name = "cancel-analysis", .activate = cancel_analysis_activated },
+  { .name = "header-browser", .activate = header_browser_activated },
+};
+
+/* ---- settings ---- */
+
+static gboolean
+close_request (GtkWindow *window)
+{
+  MscAppWindow *self = MSC_APP_WINDOW (window);
+  if (self->settings)
+    {
+      int width = 0, height = 0;
+      gtk_window_get_default_size (window, &width, &height);
+      gboolean maximized = gtk_window_is_maximized (window);
+      if (!maximized && width > 0 && height > 0)
+        {
+          g_settings_set_int (self->settings, "window-width", width);
+          g_settings_set_int (self->settings, "window-height", height);
+        }
+      g_settings_set_boolean (self->settings, "window-maximized", maximized);
+    }
+  cancel_analysis (self);
+  if (self->load_cancellable)
+    g_cancellable_cancel (self->load_cancellable);
+  return GTK_WINDOW_CLASS (msc_app_window_parent_class)->close_request (window);
+}
+
+static void
+apply_settings (MscAppWindow *self)
+{
+  GSettings *s = self->settings;
+  if (s == NULL)
+    return;
+  gtk_window_set_default_size (GTK_WINDOW (self), g_settings_get_int (s, "window-width"),
+                               g_settings_get_int (s, "window-height"));
+  if (g_settings_get_boolean (s, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+  static const char *keys[] = { "heatmap-opacity", "show-heatmap", "show-contours", "show-markers" };
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    g_settings_bind (s, keys[i], self->overlay_controls, keys[i], G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (s, "side-panel-visible", self->side_panel, "visible", G_SETTINGS_BIND_DEFAULT);
+  g_action_group_change_action_state (G_ACTION_GROUP (self), "protocol",
+                                      g_variant_new_int32 (g_settings_get_int (s, "protocol")));
+}
+
+/* ---- GObject ---- */
+
+MscAppWindow *
+msc_app_window_new (MscApplication *application)
+{
+  return g_object_new (MSC_TYPE_APP_WINDOW, "application", application, NULL);
+}
+
+static void
+msc_app_window_constructed (GObject *object)
+{
+  MscAppWindow *self = MSC_APP_WINDOW (object);
+  G_OBJECT_CLASS (msc_app_window_parent_class)->constructed (object);
+
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+  if (app != NULL && MSC_IS_APPLICATION (app) && msc_application_get_settings (MSC_APPLICATION (app)))
+    self->settings = g_object_ref (msc_application_get_settings (MSC_APPLICATION (app)));
+  apply_settings (self);
+  rebuild_recent_menu (self);
+
+  g_autoptr (GTask) task = g_task_new (self, self->model_cancellable, model_loaded, NULL);
+  g_task_set_source_tag (task, load_model_thread);
+  g_task_run_in_thread (task, load_model_thread);
+}
+
+static void
+msc_app_window_dispose (GObject *object)
+{
+  MscAppWindow *self = MSC_APP_WINDOW (object);
+  g_cancellable_cancel (self->model_cancellable);
+  /* Analyses still running hold a reference on the window and come back
+   * after this: the new generation makes them drop their result. */
+  self->generation++;
+  cancel_analysis (self);
+  if (self->load_cancellable)
+    g_cancellable_cancel (self->load_cancellable);
+  g_clear_object (&self->load_cancellable);
+  g_clear_object (&self->analysis_cancellable);
+  g_clear_object (&self->model_cancellable);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->preset_menu);
+  g_clear_object (&self->recent_menu);
+  gtk_widget_dispose_template (GTK_WIDGET (self), MSC_TYPE_APP_WINDOW);
+  G_OBJECT_CLASS (msc_app_window_parent_class)->dispose (object);
+}
+
+/* Not in dispose: a worker may still be running the analyzer until its
+ * callback, which keeps the window alive, has run. */
+static void
+msc_app_window_finalize (GObject *object)
+{
+  MscAppWindow *self = MSC_APP_WINDOW (object);
+  g_clear_pointer (&self->analyzer, msc_analyzer_free);
+  G_OBJECT_CLASS (msc_app_window_parent_class)->finalize (object);
+}
+
+static void
+msc_app_window_get_property (GObject *object, guint id, GValue *value, GParamSpec *pspec)
+{
+  MscAppWindow *self = MSC_APP_WINDOW (object);
+  switch (id)
+    {
+    case PROP_LOADING: g_value_set_boolean (value, self->loading); break;
+    case PROP_ANALYSING: g_value_set_boolean (value, self->analysing); break;
+    case PROP_N_ANALYSED: g_value_set_uint (value, self->n_analysed); break;
+    case PROP_MODEL_READY: g_value_set_boolean (value, self->model_done); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
+    }
+}
+
+static void
+msc_app_window_class_init (MscAppWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  object_class->constructed = msc_app_window_constructed;
+  object_class->dispose = msc_app_window_dispose;
+  object_class->finalize = msc_app_window_finalize;
+  object_class->get_property = msc_app_window_get_property;
+  GTK_WINDOW_CLASS (klass)->close_request = close_request;
+
+  const GParamFlags ro = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+  props[PROP_LOADING] = g_param_spec_boolean ("loading", NULL, NULL, FALSE, ro);
+  props[PROP_ANALYSING] = g_param_spec_boolean ("analysing", NULL, NULL, FALSE, ro);
+  props[PROP_N_ANALYSED] = g_param_spec_uint ("n-analysed", NULL, NULL, 0, G_MAXUINT, 0, ro);
+  props[PROP_MODEL_READY] = g_param_spec_boolean ("model-ready", NULL, NULL, FALSE, ro);
+  g_object_class_install_properties (object_class, N_PROPS, props);
+
+  /* Referencing the resource keeps its object file in the link. */
+  (void) msc_ui_get_resource ();
+  g_type_ensure (MSC_TYPE_STUDY_GRID);
+  g_type_ensure (MSC_TYPE_CLASS_PANEL);
+  g_type_ensure (MSC_TYPE_OVERLAY_CONTROLS);
+  g_type_ensure (MSC_TYPE_IMAGE_INFO);
+  g_type_ensure (MSC_TYPE_HEADER_BROWSER);
+  gtk_widget_class_set_template_from_resource (widget_class, "/io/github/mammoscope/Mammoscope/msc-window.ui");
+#define CHILD(name) gtk_widget_class_bind_template_child (widget_class, MscAppWindow, name)
+  CHILD (grid); CHILD (class_panel); CHILD (overlay_controls); CHILD (image_info); CHILD (header_browser);
+  CHILD (problems_revealer); CHILD (problems_label); CHILD (problems_close);
+  CHILD (main_stack); CHILD (side_panel); CHILD (side_stack); CHILD (empty_status);
+  CHILD (cursor_label); CHILD (status_label); CHILD (progress); CHILD (analyse_stack);
+  CHILD (protocol_button); CHILD (preset_button); CHILD (recent_button);
+#undef CHILD
+}
+
+static void
+dismiss_problems (MscAppWindow *self)
+{
+  gtk_revealer_set_reveal_child (GTK_REVEALER (self->problems_revealer), FALSE);
+}
+
+/* Unmodified keys, seen after the focus widget (an entry keeps its
+ * letters); see the accelerators in msc-application.c. */
+static const struct {
+  const char *trigger, *action;
+  const char *target;           /* GVariant text or NULL */
+} single_keys[] = {
+  { "1|KP_1", "win.protocol", "0" }, { "2|KP_2", "win.protocol", "1" }, { "3|KP_3", "win.protocol", "2" },
+  { "4|KP_4", "win.protocol", "3" }, { "5|KP_5", "win.protocol", "4" },
+  { "f", "win.fit", NULL }, { "0|KP_0", "win.actual-pixels", NULL }, { "i", "win.invert", NULL },
+  { "r", "win.reset-window", NULL }, { "l", "win.tool", "'loupe'" }, { "m", "win.tool", "'ruler'" },
+  { "h", "win.show-heatmap", NULL }, { "c", "win.show-contours", NULL },
+  { "Escape", "win.cancel-analysis", NULL },
+};
+
+static void
+add_single_keys (MscAppWindow *self)
+{
+  GtkEventController *controller = gtk_shortcut_controller_new ();
+  gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_BUBBLE);
+  for (guint i = 0; i < G_N_ELEMENTS (single_keys); i++)
+    {
+      GtkShortcut *shortcut = gtk_shortcut_new (gtk_shortcut_trigger_parse_string (single_keys[i].trigger),
+                                                gtk_named_action_new (single_keys[i].action));
+      if (single_keys[i].target)
+        gtk_shortcut_set_arguments (shortcut, g_variant_parse (NULL, single_keys[i].target, NULL, NULL, NULL));
+      gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (controller), shortcut);
+    }
+  gtk_widget_add_controller (GTK_WIDGET (self), controller);
+}
+
+/* Tab / Shift+Tab step through the views in 1-up only; elsewhere, and in
+ * text fields, Tab keeps moving the keyboard focus. Capture phase, because
+ * the window's own focus binding would take Tab first. */
+static gboolean
+tab_pressed (GtkEventControllerKey *controller, guint keyval, guint keycode, GdkModifierType state, gpointer data)
+{
+  MscAppWindow *self = MSC_APP_WINDOW (data);
+  if (keyval != GDK_KEY_Tab && keyval != GDK_KEY_ISO_Left_Tab && keyval != GDK_KEY_KP_Tab)
+    return FALSE;
+  if (msc_study_grid_get_protocol (self->grid) != MSC_PROTOCOL_1UP
+      || (state & (GDK_CONTROL_MASK | GDK_ALT_MASK)) != 0)
+    return FALSE;
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (self));
+  if (focus != NULL && GTK_IS_EDITABLE (focus))
+    return FALSE;
+  gboolean back = keyval == GDK_KEY_ISO_Left_Tab || (state & GDK_SHIFT_MASK) != 0;
+  msc_study_grid_cycle_active (self->grid, back ? -1 : 1);
+  return TRUE;
+}
+
+/* Every overlay (current and prior views) follows the side panel's
+ * controls, so one slider moves the threshold everywhere. */
+static void
+bind_overlays (MscAppWindow *self)
+{
+  static const char *names[] = { "threshold", "heatmap-opacity", "show-heatmap", "show-contours", "show-markers" };
+  for (MscSlot slot = 0; slot < MSC_N_SLOTS; slot++)
+    for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+      g_object_bind_property (self->overlay_controls, names[i], msc_study_grid_get_overlay (self->grid, slot),
+                              names[i], G_BINDING_SYNC_CREATE);
+}
+
+static void
+msc_app_window_init (MscAppWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->model_cancellable = g_cancellable_new ();
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries, G_N_ELEMENTS (win_entries), self);
+  static const char *overlay_actions[] = { "show-heatmap", "show-contours", "show-markers" };
+  for (guint i = 0; i < G_N_ELEMENTS (overlay_actions); i++)
+    {
+      g_autoptr (GPropertyAction) action = g_property_action_new (overlay_actions[i], self->overlay_controls,
+                                                                  overlay_actions[i]);
+      g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (action));
+    }
+  g_autoptr (GPropertyAction) side = g_property_action_new ("side-panel", self->side_panel, "visible");
+  g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (side));
+
+  self->preset_menu = g_menu_new ();
+  gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (self->preset_button), G_MENU_MODEL (self->preset_menu));
+  self->recent_menu = g_menu_new ();
+  gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (self->recent_button), G_MENU_MODEL (self->recent_menu));
+
+  add_single_keys (self);
+  GtkEventController *tab = gtk_event_controller_key_new ();
+  gtk_event_controller_set_propagation_phase (tab, GTK_PHASE_CAPTURE);
+  g_signal_connect (tab, "key-pressed", G_CALLBACK (tab_pressed), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), tab);
+
+  bind_overlays (self);
+  for (MscSlot slot = 0; slot < MSC_N_SLOTS; slot++)
+    g_signal_connect_object (msc_study_grid_get_overlay (self->grid, slot), "changed",
+                             G_CALLBACK (overlay_changed), self, 0);
+  g_signal_connect_swapped (self->grid, "active-view-changed", G_CALLBACK (active_view_changed), self);
+  g_signal_connect_swapped (self->grid, "cursor-moved", G_CALLBACK (cursor_moved), self);
+  g_signal_connect_swapped (self->problems_close, "clicked", G_CALLBACK (dismiss_problems), self);
+  update_analysis_ui (self);
+  active_view_changed (self);
+}
