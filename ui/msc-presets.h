@@ -6,6 +6,7 @@
 #pragma once
 
 #include <gtk/gtk.h>
+#include "msc-image-view.h"
 
 G_BEGIN_DECLS
 
@@ -34,5 +35,11 @@ gboolean   msc_presets_remove (GSettings *settings, guint index);
  * center/width. Shown by the caller with gtk_window_present; destroys
  * itself when closed. (transfer none: owned by GTK's toplevel list) */
 GtkWidget *msc_presets_save_dialog_new (GtkWindow *parent, GSettings *settings, double center, double width);
+
+/* Fills menu with the W/L menu of view: its DICOM presets and "Full range"
+ * (win.preset u), the user's presets (win.user-preset u), then "Save
+ * current window as preset…" (win.save-preset) and a "Delete preset"
+ * submenu (win.delete-preset u). settings NULL: the DICOM part only. */
+void       msc_presets_fill_menu (GMenu *menu, MscImageView *view, GSettings *settings);
 
 G_END_DECLS

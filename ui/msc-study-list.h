@@ -27,4 +27,7 @@ guint     msc_study_list_pick_initial    (GPtrArray *studies);
  * strictly before it. */
 MscStudy *msc_study_list_pick_prior      (GPtrArray *studies, MscStudy *current);
 
+/* A menu of every study (win.study with the index as a u target). */
+GMenu    *msc_study_list_build_menu      (GPtrArray *studies);
+
 G_END_DECLS
