@@ -134,6 +134,13 @@ save_clicked (GtkWidget *button, SaveDialog *d)
   gtk_window_destroy (GTK_WINDOW (gtk_widget_get_root (button)));
 }
 
+static void
+entry_activated (GtkEntry *entry, SaveDialog *d)
+{
+  if (gtk_widget_get_sensitive (d->save))
+    save_clicked (d->save, d);
+}
+
 static GtkWidget *
 dialog_body (SaveDialog *d)
 {
@@ -146,7 +153,6 @@ dialog_body (SaveDialog *d)
   gtk_box_append (GTK_BOX (box), label);
   d->entry = gtk_entry_new ();
   gtk_entry_set_placeholder_text (GTK_ENTRY (d->entry), _("Preset name"));
-  gtk_entry_set_activates_default (GTK_ENTRY (d->entry), TRUE);
   gtk_box_append (GTK_BOX (box), d->entry);
   d->error_label = gtk_label_new (NULL);
   gtk_widget_add_css_class (d->error_label, "error");
@@ -185,17 +191,19 @@ msc_presets_save_dialog_new (GtkWindow *parent, GSettings *settings, double cent
   gtk_window_set_titlebar (GTK_WINDOW (window), header);
 
   gtk_window_set_child (GTK_WINDOW (window), dialog_body (d));
-  gtk_window_set_default_widget (GTK_WINDOW (window), d->save);
   g_signal_connect (d->entry, "changed", G_CALLBACK (entry_changed), d);
+  /* Return saves; handled here rather than through the window's default
+   * widget so it happens once, with the same checks as the button. */
+  g_signal_connect (d->entry, "activate", G_CALLBACK (entry_activated), d);
   return window;
 }
 
 /* ---- the W/L menu ---- */
 
-void
-msc_presets_fill_menu (GMenu *menu, MscImageView *view, GSettings *settings)
+GMenu *
+msc_presets_build_menu (MscImageView *view, GSettings *settings)
 {
-  g_menu_remove_all (menu);
+  GMenu *menu = g_menu_new ();
   g_autoptr (GMenu) image_section = g_menu_new ();
   guint n = msc_image_view_get_n_presets (view);
   for (guint i = 0; i < n; i++)
@@ -207,7 +215,7 @@ msc_presets_fill_menu (GMenu *menu, MscImageView *view, GSettings *settings)
     }
   g_menu_append_section (menu, NULL, G_MENU_MODEL (image_section));
   if (settings == NULL)
-    return;                     /* no schema: nowhere to keep user presets */
+    return menu;                /* no schema: nowhere to keep user presets */
 
   g_autoptr (GPtrArray) presets = msc_presets_read (settings);
   g_autoptr (GMenu) user_section = g_menu_new ();
@@ -229,4 +237,5 @@ msc_presets_fill_menu (GMenu *menu, MscImageView *view, GSettings *settings)
   if (presets->len > 0)
     g_menu_append_submenu (manage, _("_Delete Preset"), G_MENU_MODEL (delete_menu));
   g_menu_append_section (menu, NULL, G_MENU_MODEL (manage));
+  return menu;
 }

@@ -36,10 +36,13 @@ gboolean   msc_presets_remove (GSettings *settings, guint index);
  * itself when closed. (transfer none: owned by GTK's toplevel list) */
 GtkWidget *msc_presets_save_dialog_new (GtkWindow *parent, GSettings *settings, double center, double width);
 
-/* Fills menu with the W/L menu of view: its DICOM presets and "Full range"
+/* A new W/L menu (transfer full) for view: its DICOM presets and "Full range"
  * (win.preset u), the user's presets (win.user-preset u), then "Save
  * current window as preset…" (win.save-preset) and a "Delete preset"
  * submenu (win.delete-preset u). settings NULL: the DICOM part only. */
-void       msc_presets_fill_menu (GMenu *menu, MscImageView *view, GSettings *settings);
+/* A new model rather than one edited in place: GtkPopoverMenu keeps the
+ * old submenu's page when a model changes under it and warns about the
+ * duplicate name, so callers set the new model on their button. */
+GMenu     *msc_presets_build_menu (MscImageView *view, GSettings *settings);
 
 G_END_DECLS

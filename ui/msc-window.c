@@ -574,7 +574,9 @@ active_view_changed (MscAppWindow *self)
   msc_image_info_set_image (self->image_info, image);
   msc_header_browser_set_image (self->header_browser, image);
 
-  msc_presets_fill_menu (self->preset_menu, view, self->settings);
+  g_clear_object (&self->preset_menu);
+  self->preset_menu = msc_presets_build_menu (view, self->settings);
+  gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (self->preset_button), G_MENU_MODEL (self->preset_menu));
   gboolean invert = FALSE;
   g_object_get (view, "invert", &invert, NULL);
   GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "invert");
@@ -886,10 +888,27 @@ apply_settings (MscAppWindow *self)
 
 /* ---- GObject ---- */
 
+/* Not in constructed (): "application" is a plain GtkWindow property, so
+ * GObject sets it only after constructed () has run; there the window
+ * never saw the settings. */
+static void
+take_settings (MscAppWindow *self, MscApplication *application)
+{
+  if (application != NULL && msc_application_get_settings (application))
+    self->settings = g_object_ref (msc_application_get_settings (application));
+  apply_settings (self);
+  if (self->settings)
+    g_signal_connect_object (self->settings, "changed::" MSC_PRESETS_KEY, G_CALLBACK (active_view_changed), self,
+                             G_CONNECT_SWAPPED);
+  active_view_changed (self);
+}
+
 MscAppWindow *
 msc_app_window_new (MscApplication *application)
 {
-  return g_object_new (MSC_TYPE_APP_WINDOW, "application", application, NULL);
+  MscAppWindow *self = g_object_new (MSC_TYPE_APP_WINDOW, "application", application, NULL);
+  take_settings (self, application);
+  return self;
 }
 
 static void
@@ -897,16 +916,7 @@ msc_app_window_constructed (GObject *object)
 {
   MscAppWindow *self = MSC_APP_WINDOW (object);
   G_OBJECT_CLASS (msc_app_window_parent_class)->constructed (object);
-
-  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
-  if (app != NULL && MSC_IS_APPLICATION (app) && msc_application_get_settings (MSC_APPLICATION (app)))
-    self->settings = g_object_ref (msc_application_get_settings (MSC_APPLICATION (app)));
-  apply_settings (self);
   rebuild_recent_menu (self);
-  if (self->settings)
-    g_signal_connect_object (self->settings, "changed::" MSC_PRESETS_KEY, G_CALLBACK (active_view_changed), self,
-                             G_CONNECT_SWAPPED);
-  active_view_changed (self);
 
   g_autoptr (GTask) task = g_task_new (self, self->model_cancellable, model_loaded, NULL);
   g_task_set_source_tag (task, load_model_thread);
@@ -1081,8 +1091,6 @@ msc_app_window_init (MscAppWindow *self)
   g_autoptr (GPropertyAction) side = g_property_action_new ("side-panel", self->side_panel, "visible");
   g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (side));
 
-  self->preset_menu = g_menu_new ();
-  gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (self->preset_button), G_MENU_MODEL (self->preset_menu));
   self->recent_menu = g_menu_new ();
   gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (self->recent_button), G_MENU_MODEL (self->recent_menu));
 

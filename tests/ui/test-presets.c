@@ -193,8 +193,7 @@ test_menu (void)
   g_assert_true (msc_presets_save (settings, "A", 1, 2, NULL));
   g_assert_true (msc_presets_save (settings, "B", 3, 4, NULL));
   GtkWidget *view = g_object_ref_sink (msc_image_view_new ());
-  g_autoptr (GMenu) menu = g_menu_new ();
-  msc_presets_fill_menu (menu, MSC_IMAGE_VIEW (view), settings);
+  g_autoptr (GMenu) menu = msc_presets_build_menu (MSC_IMAGE_VIEW (view), settings);
   g_assert_cmpint (g_menu_model_get_n_items (G_MENU_MODEL (menu)), ==, 3);
   g_autoptr (GMenuModel) user = g_menu_model_get_item_link (G_MENU_MODEL (menu), 1, G_MENU_LINK_SECTION);
   g_assert_cmpint (g_menu_model_get_n_items (user), ==, 2);
@@ -204,8 +203,8 @@ test_menu (void)
   g_autoptr (GMenuModel) manage = g_menu_model_get_item_link (G_MENU_MODEL (menu), 2, G_MENU_LINK_SECTION);
   g_assert_cmpint (g_menu_model_get_n_items (manage), ==, 2);     /* save + delete submenu */
   /* No settings: the DICOM part only. */
-  msc_presets_fill_menu (menu, MSC_IMAGE_VIEW (view), NULL);
-  g_assert_cmpint (g_menu_model_get_n_items (G_MENU_MODEL (menu)), ==, 1);
+  g_autoptr (GMenu) bare = msc_presets_build_menu (MSC_IMAGE_VIEW (view), NULL);
+  g_assert_cmpint (g_menu_model_get_n_items (G_MENU_MODEL (bare)), ==, 1);
   g_object_unref (view);
 }
 
