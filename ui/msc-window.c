@@ -418,7 +418,11 @@ hang_study (MscAppWindow *self, guint index)
   gtk_stack_set_visible_child_name (GTK_STACK (self->main_stack), "study");
   g_autofree char *title = msc_study_list_dup_title (current);
   gtk_window_set_title (GTK_WINDOW (self), title);
-  gtk_menu_button_set_label (GTK_MENU_BUTTON (self->study_button), title);
+  /* Studies without a description share their folder's name: the
+   * position tells them apart on the button, the menu has the details. */
+  g_autofree char *button = self->studies->len > 1
+    ? g_strdup_printf (_("%s (%u of %u)"), title, index + 1, self->studies->len) : g_strdup (title);
+  gtk_menu_button_set_label (GTK_MENU_BUTTON (self->study_button), button);
   GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "study");
   g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_uint32 (index));
   gboolean several = self->studies->len > 1;

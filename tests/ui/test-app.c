@@ -406,6 +406,28 @@ study_with_file (const char *part)
   return -1;
 }
 
+/* The menu button whose items activate win.study. */
+static GtkWidget *
+find_study_chooser (GtkWidget *root)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      if (GTK_IS_MENU_BUTTON (c))
+        {
+          GMenuModel *menu = gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (c));
+          g_autofree char *action = NULL;
+          if (menu && g_menu_model_get_n_items (menu) > 0
+              && g_menu_model_get_item_attribute (menu, 0, G_MENU_ATTRIBUTE_ACTION, "s", &action)
+              && g_str_equal (action, "win.study"))
+            return c;
+        }
+      GtkWidget *found = find_study_chooser (c);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
 /* Chooses a study through the win.study action and waits for its one view
  * to be analysed. */
 static void
@@ -505,6 +527,13 @@ test_dicom_mono1_like_mono2 (void)
   MscAppWindow *window = the_window ();
   g_test_message ("studies in %s: %u", dir, msc_app_window_get_n_studies (window));
   g_assert_cmpuint (msc_app_window_get_n_studies (window), >=, 20);
+  /* The header bar's chooser lists every study, one win.study item each. */
+  GtkWidget *titlebar = gtk_window_get_titlebar (GTK_WINDOW (window));
+  GtkWidget *chooser = find_study_chooser (titlebar);
+  g_assert_nonnull (chooser);
+  g_assert_true (gtk_widget_get_visible (chooser));
+  GMenuModel *menu = gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (chooser));
+  g_assert_cmpint (g_menu_model_get_n_items (menu), ==, (int) msc_app_window_get_n_studies (window));
   set_overlays (FALSE);
   g_action_group_activate_action (G_ACTION_GROUP (window), "protocol", g_variant_new_int32 (MSC_PROTOCOL_2UP_MLO));
 
