@@ -128,3 +128,27 @@ msc_study_list_build_menu (GPtrArray *studies)
     }
   return menu;
 }
+
+/* Only the study's folder: the grid gives each broken file an error tile
+ * in an empty slot, which only makes sense for the study it belonged to
+ * (a folder of many studies would otherwise show them in every one). */
+GPtrArray *
+msc_study_list_problems_near (GPtrArray *problems, MscStudy *current)
+{
+  GPtrArray *near = g_ptr_array_new ();
+  if (problems == NULL || msc_study_get_n_images (current) == 0)
+    return near;
+  const char *path = msc_image_get_path (msc_study_get_image (current, 0));
+  g_autofree char *dir = path ? g_path_get_dirname (path) : NULL;
+  for (guint i = 0; dir != NULL && i < problems->len; i++)
+    {
+      g_autofree char *file = g_strdup (problems->pdata[i]);
+      char *colon = strstr (file, ": ");
+      if (colon)
+        *colon = '\0';
+      g_autofree char *problem_dir = g_path_get_dirname (file);
+      if (g_str_equal (problem_dir, dir))
+        g_ptr_array_add (near, problems->pdata[i]);
+    }
+  return near;
+}

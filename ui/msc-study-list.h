@@ -30,4 +30,8 @@ MscStudy *msc_study_list_pick_prior      (GPtrArray *studies, MscStudy *current)
 /* A menu of every study (win.study with the index as a u target). */
 GMenu    *msc_study_list_build_menu      (GPtrArray *studies);
 
+/* The "PATH: reason" problems (borrowed strings, container transfer full)
+ * of files in the folder of current's first image. */
+GPtrArray *msc_study_list_problems_near  (GPtrArray *problems, MscStudy *current);
+
 G_END_DECLS

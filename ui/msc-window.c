@@ -377,30 +377,6 @@ set_loading (MscAppWindow *self, gboolean loading)
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_LOADING]);
 }
 
-/* The broken files of current's folder: the grid gives each an error tile
- * in an empty slot, which only makes sense for the study it belonged to
- * (a folder of many studies would otherwise show them in every one). */
-static GPtrArray *
-problems_near (GPtrArray *problems, MscStudy *current)
-{
-  GPtrArray *near = g_ptr_array_new ();
-  if (problems == NULL || msc_study_get_n_images (current) == 0)
-    return near;
-  const char *path = msc_image_get_path (msc_study_get_image (current, 0));
-  g_autofree char *dir = path ? g_path_get_dirname (path) : NULL;
-  for (guint i = 0; dir != NULL && i < problems->len; i++)
-    {
-      g_autofree char *file = g_strdup (problems->pdata[i]);
-      char *colon = strstr (file, ": ");
-      if (colon)
-        *colon = '\0';
-      g_autofree char *problem_dir = g_path_get_dirname (file);
-      if (g_str_equal (problem_dir, dir))
-        g_ptr_array_add (near, problems->pdata[i]);
-    }
-  return near;
-}
-
 /* Hangs studies[index] with its prior: switching study cancels the
  * running analysis and starts the new study's. Analyses are not kept per
  * study (an MscOverlay owns its MscAnalysis): switching back re-runs the
@@ -413,7 +389,7 @@ hang_study (MscAppWindow *self, guint index)
   self->study_index = index;
   cancel_analysis (self);
   self->generation++;
-  g_autoptr (GPtrArray) problems = problems_near (self->problems, current);
+  g_autoptr (GPtrArray) problems = msc_study_list_problems_near (self->problems, current);
   msc_study_grid_set_studies (self->grid, current, prior, problems);
   gtk_stack_set_visible_child_name (GTK_STACK (self->main_stack), "study");
   g_autofree char *title = msc_study_list_dup_title (current);
