@@ -4,12 +4,15 @@
  * Layout lives in msc-window.ui.
  */
 #include <glib/gi18n.h>
+#include <string.h>
 #include "msc-window.h"
 #include "msc-analyze.h"
 #include "msc-class-panel.h"
 #include "msc-header-browser.h"
 #include "msc-image-info.h"
 #include "msc-overlay-controls.h"
+#include "msc-presets.h"
+#include "msc-study-list.h"
 #include "msc-ui-resources.h"
 
 #define MAX_RECENT 10
@@ -26,10 +29,13 @@ struct _MscAppWindow {
   GtkWidget *problems_revealer, *problems_label, *problems_close;
   GtkWidget *main_stack, *side_panel, *side_stack, *empty_status;
   GtkWidget *cursor_label, *status_label, *progress, *analyse_stack;
-  GtkWidget *protocol_button, *preset_button, *recent_button;
+  GtkWidget *protocol_button, *preset_button, *recent_button, *study_button;
 
   GSettings *settings;                  /* (nullable) the application's */
   GMenu *preset_menu, *recent_menu;
+  GPtrArray *studies;                   /* MscStudy*: the last open's, for the chooser */
+  GPtrArray *problems;                  /* char* "PATH: reason" of the last open */
+  guint study_index;
   GCancellable *load_cancellable;       /* (nullable) a scan in flight */
   GCancellable *analysis_cancellable;   /* (nullable) an analysis in flight */
   GCancellable *model_cancellable;
@@ -345,57 +351,6 @@ load_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancella
     g_task_return_pointer (task, r, (GDestroyNotify) load_result_free);
 }
 
-/* Whose study: the Patient ID when the file has one, else the study
- * description. The ID is what identifies a person across visits; the
- * description alone ("Bilateral screening") would pair strangers, so it is
- * only a fallback for de-identified files that lost the ID. */
-static char *
-dup_patient_key (MscStudy *study)
-{
-  if (msc_study_get_n_images (study) == 0)
-    return NULL;
-  MscImage *image = msc_study_get_image (study, 0);
-  const MscPatient *patient = msc_image_get_patient (image);
-  if (patient && patient->id && *patient->id)
-    return g_strconcat ("id:", patient->id, NULL);
-  const char *description = msc_study_get_description (study);
-  return description && *description ? g_strconcat ("desc:", description, NULL) : NULL;
-}
-
-static const char *
-study_date (MscStudy *study)
-{
-  const char *date = msc_study_get_n_images (study) ? msc_image_get_study_date (msc_study_get_image (study, 0)) : NULL;
-  return date ? date : "";
-}
-
-/* current: the latest study of the first study's patient; prior: the
- * latest of that patient's studies strictly before it. */
-static void
-pick_studies (GPtrArray *studies, MscStudy **current, MscStudy **prior)
-{
-  *current = studies->len ? studies->pdata[0] : NULL;
-  *prior = NULL;
-  g_autofree char *key = *current ? dup_patient_key (*current) : NULL;
-  if (key == NULL)
-    return;
-  for (guint i = 1; i < studies->len; i++)
-    {
-      g_autofree char *other = dup_patient_key (studies->pdata[i]);
-      if (g_strcmp0 (key, other) == 0 && strcmp (study_date (studies->pdata[i]), study_date (*current)) > 0)
-        *current = studies->pdata[i];
-    }
-  for (guint i = 0; i < studies->len; i++)
-    {
-      MscStudy *s = studies->pdata[i];
-      g_autofree char *other = dup_patient_key (s);
-      if (s != *current && g_strcmp0 (key, other) == 0
-          && strcmp (study_date (s), study_date (*current)) < 0
-          && (*prior == NULL || strcmp (study_date (s), study_date (*prior)) > 0))
-        *prior = s;
-    }
-}
-
 static void
 show_problems (MscAppWindow *self, GPtrArray *problems)
 {
@@ -422,6 +377,39 @@ set_loading (MscAppWindow *self, gboolean loading)
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_LOADING]);
 }
 
+/* Hangs studies[index] with its prior: switching study cancels the
+ * running analysis and starts the new study's. Analyses are not kept per
+ * study (an MscOverlay owns its MscAnalysis): switching back re-runs the
+ * model, about 0.15 s a view. */
+static void
+hang_study (MscAppWindow *self, guint index)
+{
+  MscStudy *current = self->studies->pdata[index];
+  MscStudy *prior = msc_study_list_pick_prior (self->studies, current);
+  self->study_index = index;
+  cancel_analysis (self);
+  self->generation++;
+  g_autoptr (GPtrArray) problems = msc_study_list_problems_near (self->problems, current);
+  msc_study_grid_set_studies (self->grid, current, prior, problems);
+  gtk_stack_set_visible_child_name (GTK_STACK (self->main_stack), "study");
+  g_autofree char *title = msc_study_list_dup_title (current);
+  gtk_window_set_title (GTK_WINDOW (self), title);
+  /* Studies without a description share their folder's name: the
+   * position tells them apart on the button, the menu has the details. */
+  g_autofree char *button = self->studies->len > 1
+    ? g_strdup_printf (_("%s (%u of %u)"), title, index + 1, self->studies->len) : g_strdup (title);
+  gtk_menu_button_set_label (GTK_MENU_BUTTON (self->study_button), button);
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "study");
+  g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_uint32 (index));
+  gboolean several = self->studies->len > 1;
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "next-study")),
+                               several);
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "previous-study")),
+                               several);
+  set_status (self, NULL);
+  start_analysis (self);
+}
+
 static void
 loaded (GObject *source, GAsyncResult *result, gpointer data)
 {
@@ -433,25 +421,23 @@ loaded (GObject *source, GAsyncResult *result, gpointer data)
   g_clear_object (&self->load_cancellable);
   set_loading (self, FALSE);
 
-  MscStudy *current = NULL, *prior = NULL;
-  pick_studies (r->studies, &current, &prior);
   show_problems (self, r->problems);
-  if (current == NULL)
+  if (r->studies->len == 0)
     {
       gtk_label_set_text (GTK_LABEL (self->empty_status), _("No mammogram found there."));
       set_status (self, _("No mammogram found there."));
       load_result_free (r);
       return;
     }
-  cancel_analysis (self);
-  self->generation++;
-  msc_study_grid_set_studies (self->grid, current, prior, r->problems);
-  gtk_stack_set_visible_child_name (GTK_STACK (self->main_stack), "study");
-  const char *description = msc_study_get_description (current);
-  gtk_window_set_title (GTK_WINDOW (self), description && *description ? description : _("Mammoscope"));
-  set_status (self, NULL);
+  g_clear_pointer (&self->studies, g_ptr_array_unref);
+  self->studies = g_steal_pointer (&r->studies);
+  g_clear_pointer (&self->problems, g_ptr_array_unref);
+  self->problems = g_steal_pointer (&r->problems);
+  g_autoptr (GMenu) menu = msc_study_list_build_menu (self->studies);
+  gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (self->study_button), G_MENU_MODEL (menu));
+  gtk_widget_set_visible (self->study_button, TRUE);
   load_result_free (r);
-  start_analysis (self);
+  hang_study (self, msc_study_list_pick_initial (self->studies));
 }
 
 static void rebuild_recent_menu (MscAppWindow *self);
@@ -493,6 +479,35 @@ msc_app_window_get_grid (MscAppWindow *self)
 {
   g_return_val_if_fail (MSC_IS_APP_WINDOW (self), NULL);
   return self->grid;
+}
+
+guint
+msc_app_window_get_n_studies (MscAppWindow *self)
+{
+  g_return_val_if_fail (MSC_IS_APP_WINDOW (self), 0);
+  return self->studies ? self->studies->len : 0;
+}
+
+MscStudy *
+msc_app_window_get_study (MscAppWindow *self, guint index)
+{
+  g_return_val_if_fail (MSC_IS_APP_WINDOW (self), NULL);
+  return self->studies && index < self->studies->len ? self->studies->pdata[index] : NULL;
+}
+
+guint
+msc_app_window_get_study_index (MscAppWindow *self)
+{
+  g_return_val_if_fail (MSC_IS_APP_WINDOW (self), 0);
+  return self->study_index;
+}
+
+void
+msc_app_window_show_study (MscAppWindow *self, guint index)
+{
+  g_return_if_fail (MSC_IS_APP_WINDOW (self));
+  if (self->studies != NULL && index < self->studies->len)
+    hang_study (self, index);
 }
 
 /* ---- recent ---- */
@@ -539,15 +554,9 @@ active_view_changed (MscAppWindow *self)
   msc_image_info_set_image (self->image_info, image);
   msc_header_browser_set_image (self->header_browser, image);
 
-  g_menu_remove_all (self->preset_menu);
-  guint n = msc_image_view_get_n_presets (view);
-  for (guint i = 0; i < n; i++)
-    {
-      g_autofree char *name = msc_image_view_dup_preset_name (view, i);
-      g_autoptr (GMenuItem) item = g_menu_item_new (name, NULL);
-      g_menu_item_set_action_and_target_value (item, "win.preset", g_variant_new_uint32 (i));
-      g_menu_append_item (self->preset_menu, item);
-    }
+  g_clear_object (&self->preset_menu);
+  self->preset_menu = msc_presets_build_menu (view, self->settings);
+  gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (self->preset_button), G_MENU_MODEL (self->preset_menu));
   gboolean invert = FALSE;
   g_object_get (view, "invert", &invert, NULL);
   GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "invert");
@@ -684,6 +693,66 @@ preset_activated (GSimpleAction *a, GVariant *p, gpointer data)
 }
 
 static void
+user_preset_activated (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  MscAppWindow *self = data;
+  g_autoptr (GPtrArray) presets = msc_presets_read (self->settings);
+  guint index = g_variant_get_uint32 (p);
+  MscImageView *view = ACTIVE_VIEW (data);
+  if (index < presets->len && msc_image_view_get_image (view) != NULL)
+    {
+      MscWindowPreset *preset = presets->pdata[index];
+      msc_image_view_set_window (view, preset->center, preset->width);
+    }
+}
+
+static void
+save_preset_activated (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  MscAppWindow *self = data;
+  MscImageView *view = ACTIVE_VIEW (data);
+  if (self->settings == NULL || msc_image_view_get_image (view) == NULL)
+    return;
+  double center, width;
+  msc_image_view_get_window (view, &center, &width);
+  gtk_window_present (GTK_WINDOW (msc_presets_save_dialog_new (GTK_WINDOW (self), self->settings, center, width)));
+}
+
+static void
+delete_preset_activated (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  MscAppWindow *self = data;
+  if (self->settings)
+    msc_presets_remove (self->settings, g_variant_get_uint32 (p));
+}
+
+static void
+study_changed (GSimpleAction *a, GVariant *value, gpointer data)
+{
+  msc_app_window_show_study (data, g_variant_get_uint32 (value));
+}
+
+static void
+step_study (MscAppWindow *self, int delta)
+{
+  guint n = msc_app_window_get_n_studies (self);
+  if (n > 1)
+    hang_study (self, (self->study_index + n + delta) % n);
+}
+
+static void
+next_study_activated (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  step_study (data, 1);
+}
+
+static void
+previous_study_activated (GSimpleAction *a, GVariant *p, gpointer data)
+{
+  step_study (data, -1);
+}
+
+static void
 invert_changed (GSimpleAction *a, GVariant *value, gpointer data)
 {
   g_object_set (ACTIVE_VIEW (data), "invert", g_variant_get_boolean (value), NULL);
@@ -742,6 +811,12 @@ static const GActionEntry win_entries[] = {
   { .name = "true-size", .activate = true_size_activated },
   { .name = "reset-window", .activate = reset_window_activated },
   { .name = "preset", .activate = preset_activated, .parameter_type = "u" },
+  { .name = "user-preset", .activate = user_preset_activated, .parameter_type = "u" },
+  { .name = "save-preset", .activate = save_preset_activated },
+  { .name = "delete-preset", .activate = delete_preset_activated, .parameter_type = "u" },
+  { .name = "study", .parameter_type = "u", .state = "uint32 0", .change_state = study_changed },
+  { .name = "next-study", .activate = next_study_activated },
+  { .name = "previous-study", .activate = previous_study_activated },
   { .name = "invert", .state = "false", .change_state = invert_changed },
   { .name = "tool", .parameter_type = "s", .state = "'pan'", .change_state = tool_changed },
   { .name = "analyse", .activate = analyse_activated },
@@ -793,10 +868,27 @@ apply_settings (MscAppWindow *self)
 
 /* ---- GObject ---- */
 
+/* Not in constructed (): "application" is a plain GtkWindow property, so
+ * GObject sets it only after constructed () has run; there the window
+ * never saw the settings. */
+static void
+take_settings (MscAppWindow *self, MscApplication *application)
+{
+  if (application != NULL && msc_application_get_settings (application))
+    self->settings = g_object_ref (msc_application_get_settings (application));
+  apply_settings (self);
+  if (self->settings)
+    g_signal_connect_object (self->settings, "changed::" MSC_PRESETS_KEY, G_CALLBACK (active_view_changed), self,
+                             G_CONNECT_SWAPPED);
+  active_view_changed (self);
+}
+
 MscAppWindow *
 msc_app_window_new (MscApplication *application)
 {
-  return g_object_new (MSC_TYPE_APP_WINDOW, "application", application, NULL);
+  MscAppWindow *self = g_object_new (MSC_TYPE_APP_WINDOW, "application", application, NULL);
+  take_settings (self, application);
+  return self;
 }
 
 static void
@@ -804,11 +896,6 @@ msc_app_window_constructed (GObject *object)
 {
   MscAppWindow *self = MSC_APP_WINDOW (object);
   G_OBJECT_CLASS (msc_app_window_parent_class)->constructed (object);
-
-  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
-  if (app != NULL && MSC_IS_APPLICATION (app) && msc_application_get_settings (MSC_APPLICATION (app)))
-    self->settings = g_object_ref (msc_application_get_settings (MSC_APPLICATION (app)));
-  apply_settings (self);
   rebuild_recent_menu (self);
 
   g_autoptr (GTask) task = g_task_new (self, self->model_cancellable, model_loaded, NULL);
@@ -833,6 +920,8 @@ msc_app_window_dispose (GObject *object)
   g_clear_object (&self->settings);
   g_clear_object (&self->preset_menu);
   g_clear_object (&self->recent_menu);
+  g_clear_pointer (&self->studies, g_ptr_array_unref);
+  g_clear_pointer (&self->problems, g_ptr_array_unref);
   gtk_widget_dispose_template (GTK_WIDGET (self), MSC_TYPE_APP_WINDOW);
   G_OBJECT_CLASS (msc_app_window_parent_class)->dispose (object);
 }
@@ -892,7 +981,7 @@ msc_app_window_class_init (MscAppWindowClass *klass)
   CHILD (problems_revealer); CHILD (problems_label); CHILD (problems_close);
   CHILD (main_stack); CHILD (side_panel); CHILD (side_stack); CHILD (empty_status);
   CHILD (cursor_label); CHILD (status_label); CHILD (progress); CHILD (analyse_stack);
-  CHILD (protocol_button); CHILD (preset_button); CHILD (recent_button);
+  CHILD (protocol_button); CHILD (preset_button); CHILD (recent_button); CHILD (study_button);
 #undef CHILD
 }
 
@@ -914,6 +1003,7 @@ static const struct {
   { "r", "win.reset-window", NULL }, { "l", "win.tool", "'loupe'" }, { "m", "win.tool", "'ruler'" },
   { "h", "win.show-heatmap", NULL }, { "c", "win.show-contours", NULL },
   { "Escape", "win.cancel-analysis", NULL },
+  { "Page_Down|KP_Page_Down", "win.next-study", NULL }, { "Page_Up|KP_Page_Up", "win.previous-study", NULL },
 };
 
 static void
@@ -981,8 +1071,6 @@ msc_app_window_init (MscAppWindow *self)
   g_autoptr (GPropertyAction) side = g_property_action_new ("side-panel", self->side_panel, "visible");
   g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (side));
 
-  self->preset_menu = g_menu_new ();
-  gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (self->preset_button), G_MENU_MODEL (self->preset_menu));
   self->recent_menu = g_menu_new ();
   gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (self->recent_button), G_MENU_MODEL (self->recent_menu));
 

@@ -21,6 +21,15 @@ MscAppWindow    *msc_app_window_new (MscApplication *application);
 void          msc_app_window_open_files (MscAppWindow *self, GFile **files, int n_files);
 MscStudyGrid *msc_app_window_get_grid (MscAppWindow *self);                /* (transfer none) */
 
+/* Every study the last open found, in scan order (the header bar's study
+ * chooser lists them; Page Down / Page Up step through them). */
+guint         msc_app_window_get_n_studies (MscAppWindow *self);
+MscStudy     *msc_app_window_get_study (MscAppWindow *self, guint index);  /* (transfer none) (nullable) */
+/* Hangs study index (with its prior by the patient rule), cancels a
+ * running analysis and analyses it; the same as the "win.study" action. */
+void          msc_app_window_show_study (MscAppWindow *self, guint index);
+guint         msc_app_window_get_study_index (MscAppWindow *self);
+
 /* Read-only properties for observers and tests:
  *  "loading" (bool): a scan is running;
  *  "analysing" (bool): the model is running on the views;

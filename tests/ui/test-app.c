@@ -3,11 +3,14 @@
  * views, then switch protocols, change window/level, invert, toggle the
  * heatmap and move the threshold through the window's actions, asserting on
  * rendered pixels at each step; a folder with a truncated file still opens.
+ * Then the shared DICOM folder (many studies): the study chooser hangs a
+ * MONOCHROME1 study and a MONOCHROME2 one, Page Down steps, user presets.
  */
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include "msc-application.h"
 #include "msc-overlay-controls.h"
+#include "msc-presets.h"
 #include "msc-phantom.h"
 #include "msc-test-util.h"
 #include "msc-ui-test.h"
@@ -378,6 +381,336 @@ test_cancel (void)
   g_assert_true (msc_ui_test_wait_until (study_hung_and_analysed, GUINT_TO_POINTER (3), 180));
 }
 
+/* ---- the shared DICOM folder: many studies ---- */
+
+static gboolean
+studies_listed (gpointer data)
+{
+  gboolean loading;
+  g_object_get (the_window (), "loading", &loading, NULL);
+  return !loading && msc_app_window_get_n_studies (the_window ()) > 1;
+}
+
+/* The index of the study whose image's file name contains part. */
+static int
+study_with_file (const char *part)
+{
+  MscAppWindow *window = the_window ();
+  for (guint i = 0; i < msc_app_window_get_n_studies (window); i++)
+    {
+      MscStudy *study = msc_app_window_get_study (window, i);
+      for (guint j = 0; j < msc_study_get_n_images (study); j++)
+        if (strstr (msc_image_get_path (msc_study_get_image (study, j)), part) != NULL)
+          return (int) i;
+    }
+  return -1;
+}
+
+/* The menu button whose items activate win.study. */
+static GtkWidget *
+find_study_chooser (GtkWidget *root)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c != NULL; c = gtk_widget_get_next_sibling (c))
+    {
+      if (GTK_IS_MENU_BUTTON (c))
+        {
+          GMenuModel *menu = gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (c));
+          g_autofree char *action = NULL;
+          if (menu && g_menu_model_get_n_items (menu) > 0
+              && g_menu_model_get_item_attribute (menu, 0, G_MENU_ATTRIBUTE_ACTION, "s", &action)
+              && g_str_equal (action, "win.study"))
+            return c;
+        }
+      GtkWidget *found = find_study_chooser (c);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+/* Chooses a study through the win.study action and waits for its one view
+ * to be analysed. */
+static void
+choose_study (int index)
+{
+  g_assert_cmpint (index, >=, 0);
+  MscAppWindow *window = the_window ();
+  g_action_group_change_action_state (G_ACTION_GROUP (window), "study", g_variant_new_uint32 ((guint) index));
+  g_assert_cmpuint (msc_app_window_get_study_index (window), ==, (guint) index);
+  g_assert_true (msc_study_grid_get_current (msc_app_window_get_grid (window))
+                 == msc_app_window_get_study (window, (guint) index));
+  g_assert_true (msc_ui_test_wait_until (study_hung_and_analysed, GUINT_TO_POINTER (1), 120));
+}
+
+typedef struct {
+  double bright_fraction;       /* of the drawn image's pixels, grey > 100 */
+  double inner_offset;          /* bright pixels' mean x minus the image centre, towards the inner edge (points) */
+  double edge_grey;             /* mean grey at the middle of the image's outer edge */
+} Look;
+
+/* How the R-MLO view's image looks. "Inner" is towards the grid's vertical
+ * centre line, where the chest walls meet in 2-up. mini-MIAS films are
+ * padded with black to 1024 x 1024, so the tissue is measured by its
+ * bright pixels rather than by fixed strips. Overlays are off. */
+static Look
+mlo_look (GdkTexture *texture)
+{
+  MscStudyGrid *grid = msc_app_window_get_grid (the_window ());
+  MscImageView *view = msc_study_grid_get_view (grid, MSC_SLOT_R_MLO);
+  MscImage *image = msc_image_view_get_image (view);
+  g_assert_nonnull (image);
+  MscViewTransform t;
+  msc_image_view_get_transform (view, &t);
+  double x0, y0, x1, y1;
+  msc_view_transform_to_widget (&t, 0, 0, &x0, &y0);
+  msc_view_transform_to_widget (&t, msc_image_get_width (image), msc_image_get_height (image), &x1, &y1);
+  graphene_rect_t vb = bounds_in_window (GTK_WIDGET (view));
+  graphene_rect_t gb = bounds_in_window (GTK_WIDGET (grid));
+  int tw = 0, th = 0;
+  g_autofree guint8 *px = msc_ui_test_pixels (texture, &tw, &th);
+  /* The image as drawn, clipped to the tile and the texture. */
+  int left = (int) MAX (vb.origin.x + MIN (x0, x1), vb.origin.x);
+  int right = (int) MIN (MIN (vb.origin.x + MAX (x0, x1), vb.origin.x + vb.size.width), tw);
+  int top = (int) MAX (vb.origin.y + MIN (y0, y1), vb.origin.y);
+  int bottom = (int) MIN (MIN (vb.origin.y + MAX (y0, y1), vb.origin.y + vb.size.height), th);
+  g_assert_cmpint (right - left, >, 100);
+  g_assert_cmpint (bottom - top, >, 100);
+  gboolean inner_is_right = vb.origin.x + vb.size.width / 2 < gb.origin.x + gb.size.width / 2;
+  double sum_x = 0;
+  guint64 n = 0;
+  for (int y = top; y < bottom; y++)
+    for (int x = left; x < right; x++)
+      {
+        const guint8 *p = px + ((gsize) y * tw + x) * 4;
+        if ((p[0] + p[1] + p[2]) / 3 > 100)
+          {
+            sum_x += x;
+            n++;
+          }
+      }
+  double centre = (left + right) / 2.0;
+  double mean_x = n ? sum_x / n : centre;
+  /* 30 points in from the edge: the active tile draws a frame, and a
+   * scanned film's border is a bright line. */
+  int outer_x = inner_is_right ? left + 30 : right - 50;
+  Look look = {
+    (double) n / ((double) (right - left) * (bottom - top)),
+    inner_is_right ? mean_x - centre : centre - mean_x,
+    /* Half-way down: the tile's labels sit in its corners. */
+    msc_ui_test_mean_grey (texture, outer_x, (top + bottom) / 2 - 10, 20, 20),
+  };
+  return look;
+}
+
+static void
+set_overlays (gboolean on)
+{
+  GtkWidget *controls = find_widget (GTK_WIDGET (the_window ()), MSC_TYPE_OVERLAY_CONTROLS);
+  g_object_set (controls, "show-heatmap", on, "show-contours", on, "show-markers", on, NULL);
+}
+
+/* MONOCHROME1 (higher stored value = darker) must look like MONOCHROME2:
+ * breast bright on a dark background, its chest wall on the inner edge in
+ * 2-up MLO. The folder holds one R-MLO per patient (mini-MIAS), so the
+ * MONOCHROME2 study is another patient's: the shared data has no MONOCHROME2
+ * twin of a MONOCHROME1 file. */
+static void
+test_dicom_mono1_like_mono2 (void)
+{
+  NEED_DISPLAY ();
+  const char *shared = msc_test_shared_data ();
+  if (shared == NULL)
+    return;
+  g_autofree char *dir = g_build_filename (shared, "dicom", NULL);
+  open_folder (dir);
+  g_assert_true (msc_ui_test_wait_until (studies_listed, NULL, 120));
+  MscAppWindow *window = the_window ();
+  g_test_message ("studies in %s: %u", dir, msc_app_window_get_n_studies (window));
+  g_assert_cmpuint (msc_app_window_get_n_studies (window), >=, 20);
+  /* The header bar's chooser lists every study, one win.study item each. */
+  GtkWidget *titlebar = gtk_window_get_titlebar (GTK_WINDOW (window));
+  GtkWidget *chooser = find_study_chooser (titlebar);
+  g_assert_nonnull (chooser);
+  g_assert_true (gtk_widget_get_visible (chooser));
+  GMenuModel *menu = gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (chooser));
+  g_assert_cmpint (g_menu_model_get_n_items (menu), ==, (int) msc_app_window_get_n_studies (window));
+  set_overlays (FALSE);
+  g_action_group_activate_action (G_ACTION_GROUP (window), "protocol", g_variant_new_int32 (MSC_PROTOCOL_2UP_MLO));
+
+  static const struct { const char *file, *shot; gboolean mono1; } cases[] = {
+    { "mdb039-mono1.dcm", "app-dicom-mono1-2up-mlo", TRUE },
+    { "mdb143-mono1-jpegls.dcm", "app-dicom-mono1-jpegls-2up-mlo", TRUE },
+    { "mdb001-explicit-le.dcm", "app-dicom-mono2-2up-mlo", FALSE },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      choose_study (study_with_file (cases[i].file));
+      MscImage *image = msc_image_view_get_image (msc_study_grid_get_view (msc_app_window_get_grid (window),
+                                                                           MSC_SLOT_R_MLO));
+      g_assert_cmpint (msc_image_get_monochrome1 (image), ==, cases[i].mono1);
+      g_autoptr (GdkTexture) texture = render_window (cases[i].shot);
+      Look look = mlo_look (texture);
+      g_test_message ("%s: bright %.1f%% of the image, their centre %.0f points towards the inner edge, "
+                      "outer edge grey %.1f", cases[i].file, 100 * look.bright_fraction, look.inner_offset,
+                      look.edge_grey);
+      /* Bright tissue on a dark background: an inverted MONOCHROME1 would
+       * show the air beside the breast near white (film air here is 0-30). */
+      g_assert_cmpfloat (look.bright_fraction, >, 0.03);
+      g_assert_cmpfloat (look.bright_fraction, <, 0.80);
+      g_assert_cmpfloat (look.edge_grey, <, 60);
+      /* Mirrored so the chest wall (where the tissue is) faces the inner edge. */
+      g_assert_cmpfloat (look.inner_offset, >, 5);
+    }
+}
+
+/* The cases after mono1-like-mono2 work on the folder it opened; without
+ * ../shared (or run alone with -p) they skip. */
+static gboolean
+dicom_opened (void)
+{
+  if (gtk_application_get_windows (GTK_APPLICATION (app)) == NULL
+      || msc_app_window_get_n_studies (the_window ()) < 2)
+    {
+      g_test_skip ("the shared DICOM folder was not opened");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Switch protocols with the actions on a real study; the one-image study
+ * leaves the other tiles empty but the R-MLO on screen. */
+static void
+test_dicom_protocols (void)
+{
+  NEED_DISPLAY ();
+  if (!dicom_opened ())
+    return;
+  MscAppWindow *window = the_window ();
+  MscStudyGrid *grid = msc_app_window_get_grid (window);
+  static const struct { int protocol; const char *name; } steps[] = {
+    { MSC_PROTOCOL_4UP, "app-dicom-4up" }, { MSC_PROTOCOL_1UP, "app-dicom-1up" },
+    { MSC_PROTOCOL_2UP_MLO, "app-dicom-2up-mlo" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
+    {
+      g_action_group_activate_action (G_ACTION_GROUP (window), "protocol", g_variant_new_int32 (steps[i].protocol));
+      g_assert_cmpint (msc_study_grid_get_protocol (grid), ==, steps[i].protocol);
+      if (steps[i].protocol == MSC_PROTOCOL_1UP)
+        msc_study_grid_set_active_slot (grid, MSC_SLOT_R_MLO);
+      g_autoptr (GdkTexture) texture = render_window (steps[i].name);
+      GtkWidget *view = GTK_WIDGET (msc_study_grid_get_view (grid, MSC_SLOT_R_MLO));
+      g_assert_true (gtk_widget_get_mapped (view));
+      graphene_rect_t b = bounds_in_window (view);
+      g_assert_cmpfloat (msc_ui_test_mean_grey (texture, (int) b.origin.x, (int) b.origin.y,
+                                                (int) b.size.width, (int) b.size.height), >, 15);
+    }
+}
+
+/* Page Down / Page Up step through the studies (the win.next-study and
+ * win.previous-study actions behind them), wrapping around. */
+static void
+test_dicom_next_previous (void)
+{
+  NEED_DISPLAY ();
+  if (!dicom_opened ())
+    return;
+  MscAppWindow *window = the_window ();
+  guint n = msc_app_window_get_n_studies (window);
+  guint start = msc_app_window_get_study_index (window);
+  g_action_group_activate_action (G_ACTION_GROUP (window), "next-study", NULL);
+  g_assert_cmpuint (msc_app_window_get_study_index (window), ==, (start + 1) % n);
+  g_assert_true (msc_ui_test_wait_until (study_hung_and_analysed, GUINT_TO_POINTER (1), 120));
+  g_autoptr (GdkTexture) texture = render_window ("app-dicom-next-study");
+  g_action_group_activate_action (G_ACTION_GROUP (window), "previous-study", NULL);
+  g_assert_cmpuint (msc_app_window_get_study_index (window), ==, start);
+  g_action_group_activate_action (G_ACTION_GROUP (window), "previous-study", NULL);
+  g_assert_cmpuint (msc_app_window_get_study_index (window), ==, (start + n - 1) % n);
+  g_assert_true (msc_ui_test_wait_until (study_hung_and_analysed, GUINT_TO_POINTER (1), 120));
+  choose_study ((int) start);
+}
+
+static GtkWidget *
+find_save_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr (GtkWindow) w = g_list_model_get_item (toplevels, i);
+      if (g_object_get_data (G_OBJECT (w), "msc-save-dialog") != NULL)
+        return GTK_WIDGET (w);
+    }
+  return NULL;
+}
+
+static gboolean
+dialog_gone (gpointer data)
+{
+  return find_save_dialog () == NULL;
+}
+
+/* A user preset saved from the W/L menu's dialog and applied through
+ * win.user-preset: the active view takes its centre and width in stored
+ * values; a window far below the tissue turns the breast white. */
+static void
+test_dicom_user_preset (void)
+{
+  NEED_DISPLAY ();
+  GSettings *settings = msc_application_get_settings (app);
+  if (settings == NULL)
+    {
+      g_test_skip ("no settings schema");
+      return;
+    }
+  if (!dicom_opened ())
+    return;
+  MscAppWindow *window = the_window ();
+  choose_study (study_with_file ("mdb001-explicit-le.dcm"));
+  MscStudyGrid *grid = msc_app_window_get_grid (window);
+  msc_study_grid_set_active_slot (grid, MSC_SLOT_R_MLO);
+  MscImageView *view = msc_study_grid_get_active_view (grid);
+  double before = active_view_grey ("app-dicom-before-preset");
+  double c, w;
+  msc_image_view_get_window (view, &c, &w);
+
+  /* Save the current window from the dialog. */
+  g_action_group_activate_action (G_ACTION_GROUP (window), "save-preset", NULL);
+  GtkWidget *dialog = find_save_dialog ();
+  g_assert_nonnull (dialog);
+  msc_ui_test_wait_for_draw (dialog);
+  GtkWidget *entry = find_widget (dialog, GTK_TYPE_ENTRY);
+  gtk_editable_set_text (GTK_EDITABLE (entry), "Reading room default");
+  /* Return in the entry: the dialog's default widget is Save. */
+  g_signal_emit_by_name (entry, "activate");
+  g_assert_true (msc_ui_test_wait_until (dialog_gone, NULL, 5));
+
+  /* Below the tissue values (a 12-bit image under its default full-range
+   * window): the breast turns white. */
+  g_assert_true (msc_presets_save (settings, "Low", c / 2, w / 8, NULL));
+  g_autoptr (GPtrArray) presets = msc_presets_read (settings);
+  g_assert_cmpuint (presets->len, ==, 2);
+  g_assert_cmpstr (((MscWindowPreset *) presets->pdata[0])->name, ==, "Reading room default");
+  g_assert_cmpfloat (((MscWindowPreset *) presets->pdata[0])->center, ==, c);
+
+  g_action_group_activate_action (G_ACTION_GROUP (window), "user-preset", g_variant_new_uint32 (1));
+  double pc, pw;
+  msc_image_view_get_window (view, &pc, &pw);
+  g_assert_cmpfloat (pc, ==, c / 2);
+  g_assert_cmpfloat (pw, ==, w / 8);
+  double bright = active_view_grey ("app-dicom-user-preset-low");
+  g_test_message ("mean grey of the R-MLO view: window %.0f/%.0f %.1f, user preset %.0f/%.0f %.1f",
+                  c, w, before, pc, pw, bright);
+  g_assert_cmpfloat (bright, >, before + 10);
+
+  g_action_group_activate_action (G_ACTION_GROUP (window), "user-preset", g_variant_new_uint32 (0));
+  g_assert_cmpfloat_with_epsilon (active_view_grey ("app-dicom-user-preset-saved"), before, 1.0);
+
+  g_action_group_activate_action (G_ACTION_GROUP (window), "delete-preset", g_variant_new_uint32 (1));
+  g_autoptr (GPtrArray) left = msc_presets_read (settings);
+  g_assert_cmpuint (left->len, ==, 1);
+  g_action_group_activate_action (G_ACTION_GROUP (window), "delete-preset", g_variant_new_uint32 (0));
+  set_overlays (TRUE);
+}
+
 /* Settings: the schema from the build tree, kept in memory. */
 static void
 use_build_schema (const char *argv0)
@@ -422,6 +755,10 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/app/threshold", test_threshold);
   g_test_add_func ("/ui/app/broken-file", test_broken_file);
   g_test_add_func ("/ui/app/cancel", test_cancel);
+  g_test_add_func ("/ui/app/dicom/mono1-like-mono2", test_dicom_mono1_like_mono2);
+  g_test_add_func ("/ui/app/dicom/protocols", test_dicom_protocols);
+  g_test_add_func ("/ui/app/dicom/next-previous", test_dicom_next_previous);
+  g_test_add_func ("/ui/app/dicom/user-preset", test_dicom_user_preset);
   int status = g_test_run ();
   if (app)
     {
