@@ -27,6 +27,8 @@ default_screenshot_dir (void)
   return g_build_filename (g_test_get_dir (G_TEST_BUILT), "screenshots", NULL);
 }
 
+static gboolean display_ok;
+
 gboolean
 msc_ui_test_init (int *argc, char ***argv)
 {
@@ -37,12 +39,16 @@ msc_ui_test_init (int *argc, char ***argv)
   g_clear_pointer (&screenshot_dir, g_free);
   screenshot_dir = default_screenshot_dir ();
 
-  if (!gtk_init_check ())
-    {
-      g_print ("# no display (run under xvfb-run)\n");
-      return FALSE;
-    }
-  return TRUE;
+  display_ok = gtk_init_check ();
+  if (!display_ok)
+    g_print ("# no display (run under xvfb-run)\n");
+  return display_ok;
+}
+
+gboolean
+msc_ui_test_have_display (void)
+{
+  return display_ok;
 }
 
 GtkWidget *

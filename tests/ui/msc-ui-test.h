@@ -13,6 +13,17 @@ G_BEGIN_DECLS
  * no display can be opened; callers then skip each case with g_test_skip (or
  * exit (77)). */
 gboolean    msc_ui_test_init (int *argc, char ***argv);
+/* What msc_ui_test_init found. */
+gboolean    msc_ui_test_have_display (void);
+/* First line of a case that draws: skips it without a display. */
+#define MSC_UI_TEST_NEED_DISPLAY()                                    \
+  G_STMT_START {                                                      \
+    if (!msc_ui_test_have_display ())                                 \
+      {                                                               \
+        g_test_skip ("no display (run under xvfb-run)");              \
+        return;                                                       \
+      }                                                               \
+  } G_STMT_END
 
 /* A toplevel GtkWindow of that default size, presented. Owned by GTK's
  * toplevel list: destroy it with gtk_window_destroy at the end of the case. */

@@ -16,11 +16,8 @@
 #include "msc-ui-test.h"
 #include "msc-window.h"
 
-static gboolean have_display;
 static MscApplication *app;
 static char *phantom_dir;
-
-#define NEED_DISPLAY() G_STMT_START { if (!have_display) { g_test_skip ("no display"); return; } } G_STMT_END
 
 /* ---- helpers ---- */
 
@@ -135,7 +132,7 @@ findings_reached (gpointer data)
 static void
 test_open_and_analyse (void)
 {
-  NEED_DISPLAY ();
+  MSC_UI_TEST_NEED_DISPLAY ();
   open_folder (phantom_dir);
   g_assert_true (msc_ui_test_wait_until (study_hung_and_analysed, GUINT_TO_POINTER (4), 180));
   MscStudyGrid *grid = msc_app_window_get_grid (the_window ());
@@ -155,7 +152,7 @@ test_open_and_analyse (void)
 static void
 test_contours_at_findings (void)
 {
-  NEED_DISPLAY ();
+  MSC_UI_TEST_NEED_DISPLAY ();
   MscStudyGrid *grid = msc_app_window_get_grid (the_window ());
   g_autoptr (GdkTexture) texture = render_window ("app-contours");
   guint checked = 0;
@@ -190,7 +187,7 @@ test_contours_at_findings (void)
 static void
 test_protocols (void)
 {
-  NEED_DISPLAY ();
+  MSC_UI_TEST_NEED_DISPLAY ();
   MscAppWindow *window = the_window ();
   MscStudyGrid *grid = msc_app_window_get_grid (window);
   static const struct { int protocol; guint mapped; const char *name; } steps[] = {
@@ -233,7 +230,7 @@ active_view_grey (const char *name)
 static void
 test_window_level_and_invert (void)
 {
-  NEED_DISPLAY ();
+  MSC_UI_TEST_NEED_DISPLAY ();
   MscAppWindow *window = the_window ();
   MscImageView *view = msc_study_grid_get_active_view (msc_app_window_get_grid (window));
   /* Overlays off so only the image's grey is measured. */
@@ -265,7 +262,7 @@ test_window_level_and_invert (void)
 static void
 test_heatmap_toggle (void)
 {
-  NEED_DISPLAY ();
+  MSC_UI_TEST_NEED_DISPLAY ();
   MscAppWindow *window = the_window ();
   g_autoptr (GdkTexture) on = render_window ("app-heatmap-on");
   g_action_group_activate_action (G_ACTION_GROUP (window), "show-heatmap", NULL);
@@ -287,7 +284,7 @@ test_heatmap_toggle (void)
 static void
 test_threshold (void)
 {
-  NEED_DISPLAY ();
+  MSC_UI_TEST_NEED_DISPLAY ();
   MscAppWindow *window = the_window ();
   GtkWidget *controls = find_widget (GTK_WIDGET (window), MSC_TYPE_OVERLAY_CONTROLS);
   g_assert_nonnull (controls);
@@ -315,7 +312,7 @@ test_threshold (void)
 static void
 test_broken_file (void)
 {
-  NEED_DISPLAY ();
+  MSC_UI_TEST_NEED_DISPLAY ();
   g_autofree char *dir = msc_test_tmpdir ();
   static const char *names[] = { "R_CC.dcm", "L_CC.dcm", "L_MLO.dcm", "R_MLO.dcm" };
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
@@ -362,7 +359,7 @@ not_analysing (gpointer data)
 static void
 test_cancel (void)
 {
-  NEED_DISPLAY ();
+  MSC_UI_TEST_NEED_DISPLAY ();
   MscAppWindow *window = the_window ();
   g_action_group_activate_action (G_ACTION_GROUP (window), "analyse", NULL);
   gboolean analysing = FALSE;
@@ -517,7 +514,7 @@ set_overlays (gboolean on)
 static void
 test_dicom_mono1_like_mono2 (void)
 {
-  NEED_DISPLAY ();
+  MSC_UI_TEST_NEED_DISPLAY ();
   const char *shared = msc_test_shared_data ();
   if (shared == NULL)
     return;
@@ -582,7 +579,7 @@ dicom_opened (void)
 static void
 test_dicom_protocols (void)
 {
-  NEED_DISPLAY ();
+  MSC_UI_TEST_NEED_DISPLAY ();
   if (!dicom_opened ())
     return;
   MscAppWindow *window = the_window ();
@@ -611,7 +608,7 @@ test_dicom_protocols (void)
 static void
 test_dicom_next_previous (void)
 {
-  NEED_DISPLAY ();
+  MSC_UI_TEST_NEED_DISPLAY ();
   if (!dicom_opened ())
     return;
   MscAppWindow *window = the_window ();
@@ -654,7 +651,7 @@ dialog_gone (gpointer data)
 static void
 test_dicom_user_preset (void)
 {
-  NEED_DISPLAY ();
+  MSC_UI_TEST_NEED_DISPLAY ();
   GSettings *settings = msc_application_get_settings (app);
   if (settings == NULL)
     {
@@ -735,8 +732,8 @@ int
 main (int argc, char **argv)
 {
   use_build_schema (argv[0]);
-  have_display = msc_ui_test_init (&argc, &argv);
-  if (have_display)
+  msc_ui_test_init (&argc, &argv);
+  if (msc_ui_test_have_display ())
     {
       phantom_dir = msc_test_tmpdir ();
       MscPhantomOptions opts = { .seed = 1 };

@@ -5,16 +5,7 @@
 #include "msc-ui-test.h"
 #include "msc-class-panel.h"
 
-static gboolean have_display;
 
-#define REQUIRE_DISPLAY()                                        \
-  G_STMT_START {                                                 \
-    if (!have_display)                                           \
-      {                                                          \
-        g_test_skip ("no display (run under xvfb-run)");         \
-        return;                                                  \
-      }                                                          \
-  } G_STMT_END
 
 /* The malignant bar colour (0.90, 0.15, 0.15), with rounding slack. */
 static gboolean
@@ -58,7 +49,7 @@ row_widget (GtkWidget *panel, guint n)
 static void
 test_rows (void)
 {
-  REQUIRE_DISPLAY ();
+  MSC_UI_TEST_NEED_DISPLAY ();
   GtkWidget *window = msc_ui_test_window_new (360, 520);
   GtkWidget *panel = msc_class_panel_new ();
   gtk_window_set_child (GTK_WINDOW (window), panel);
@@ -115,7 +106,7 @@ test_rows (void)
 static void
 test_no_model (void)
 {
-  REQUIRE_DISPLAY ();
+  MSC_UI_TEST_NEED_DISPLAY ();
   GtkWidget *window = msc_ui_test_window_new (360, 200);
   GtkWidget *panel = msc_class_panel_new ();
   gtk_window_set_child (GTK_WINDOW (window), panel);
@@ -134,7 +125,7 @@ test_no_model (void)
 int
 main (int argc, char **argv)
 {
-  have_display = msc_ui_test_init (&argc, &argv);
+  msc_ui_test_init (&argc, &argv);
   g_test_add_func ("/ui/class-panel/rows", test_rows);
   g_test_add_func ("/ui/class-panel/no-model", test_no_model);
   return g_test_run ();

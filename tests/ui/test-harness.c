@@ -6,16 +6,7 @@
 
 #include <math.h>
 
-static gboolean have_display;
 
-#define REQUIRE_DISPLAY()                                        \
-  G_STMT_START {                                                 \
-    if (!have_display)                                           \
-      {                                                          \
-        g_test_skip ("no display (run under xvfb-run)");         \
-        return;                                                  \
-      }                                                          \
-  } G_STMT_END
 
 /* The known picture, 200 x 100: left half pure red; right half green on top,
  * white at 50 % alpha below (reads 127 or 128 grey on black); a 10 x 10 hole
@@ -63,7 +54,7 @@ static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
   (void) data;
-  if (!have_display)
+  if (!msc_ui_test_have_display ())
     return;
   f->window = msc_ui_test_window_new (320, 240);
   f->area = gtk_drawing_area_new ();
@@ -107,7 +98,7 @@ test_pixels (Fixture *f, gconstpointer data)
   int w, h;
 
   (void) data;
-  REQUIRE_DISPLAY ();
+  MSC_UI_TEST_NEED_DISPLAY ();
   texture = msc_ui_test_render (f->area);
   path = msc_ui_test_save (texture, "harness-known-colours");
   rgba = msc_ui_test_pixels (texture, &w, &h);
@@ -133,7 +124,7 @@ test_measure (Fixture *f, gconstpointer data)
   g_autoptr (GdkTexture) texture = NULL;
 
   (void) data;
-  REQUIRE_DISPLAY ();
+  MSC_UI_TEST_NEED_DISPLAY ();
   texture = msc_ui_test_render (f->area);
   /* Red's grey is 255 / 3; the black hole pulls the left half down. */
   g_assert_cmpfloat_with_epsilon (msc_ui_test_mean_grey (texture, 20, 20, 50, 50), 85.0, 1e-9);
@@ -160,7 +151,7 @@ test_save_roundtrip (Fixture *f, gconstpointer data)
   int w, h, lw, lh;
 
   (void) data;
-  REQUIRE_DISPLAY ();
+  MSC_UI_TEST_NEED_DISPLAY ();
   texture = msc_ui_test_render (f->area);
   path = msc_ui_test_save (texture, "harness-roundtrip");
   g_assert_true (g_str_has_suffix (path, "/harness-roundtrip.png"));
@@ -179,7 +170,7 @@ test_redraw (Fixture *f, gconstpointer data)
   g_autoptr (GdkTexture) texture = NULL;
 
   (void) data;
-  REQUIRE_DISPLAY ();
+  MSC_UI_TEST_NEED_DISPLAY ();
   f->paint.blue = TRUE;
   gtk_widget_queue_draw (f->area);
   msc_ui_test_wait_for_draw (f->area);
@@ -210,7 +201,7 @@ test_wait_until (void)
   gint64 start;
   double elapsed;
 
-  REQUIRE_DISPLAY ();
+  MSC_UI_TEST_NEED_DISPLAY ();
   g_timeout_add (50, set_flag, &flag);
   g_assert_true (msc_ui_test_wait_until (flag_set, &flag, 5.0));
 
@@ -240,7 +231,7 @@ test_window_text (void)
   GtkWidget *window, *label;
   int w, h;
 
-  REQUIRE_DISPLAY ();
+  MSC_UI_TEST_NEED_DISPLAY ();
   window = msc_ui_test_window_new (300, 120);
   label = gtk_label_new ("Mammoscope WWWWWWWW");
   gtk_widget_add_css_class (label, "title-1");
@@ -261,7 +252,7 @@ test_window_text (void)
 int
 main (int argc, char **argv)
 {
-  have_display = msc_ui_test_init (&argc, &argv);
+  msc_ui_test_init (&argc, &argv);
 
   g_test_add ("/ui/harness/pixels", Fixture, NULL, fixture_setup, test_pixels, fixture_teardown);
   g_test_add ("/ui/harness/measure", Fixture, NULL, fixture_setup, test_measure, fixture_teardown);

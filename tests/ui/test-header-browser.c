@@ -12,12 +12,6 @@
 
 #include <string.h>
 
-static gboolean have_display;
-
-#define SKIP_WITHOUT_DISPLAY()                                      \
-  G_STMT_START {                                                    \
-    if (!have_display) { g_test_skip ("no display"); return; }      \
-  } G_STMT_END
 
 static gboolean
 not_loading (gpointer browser)
@@ -81,7 +75,7 @@ load (const char *relative)
 static void
 test_dicom_and_search (void)
 {
-  SKIP_WITHOUT_DISPLAY ();
+  MSC_UI_TEST_NEED_DISPLAY ();
   g_autoptr(MscImage) img = load ("dicom/mdb001-explicit-le.dcm");
   if (img == NULL)
     return;
@@ -120,7 +114,7 @@ test_dicom_and_search (void)
 static void
 test_sequence_filter (void)
 {
-  SKIP_WITHOUT_DISPLAY ();
+  MSC_UI_TEST_NEED_DISPLAY ();
   g_autofree char *path = msc_test_shared_path ("dicom-corpus/rtplan.dcm");
   if (path == NULL)
     return;
@@ -153,7 +147,7 @@ test_sequence_filter (void)
 static void
 test_png_placeholder (void)
 {
-  SKIP_WITHOUT_DISPLAY ();
+  MSC_UI_TEST_NEED_DISPLAY ();
   g_autoptr(MscImage) img = load ("mias/images/mdb001.png");
   if (img == NULL)
     return;
@@ -173,7 +167,7 @@ test_png_placeholder (void)
 static void
 test_read_error_and_stale (void)
 {
-  SKIP_WITHOUT_DISPLAY ();
+  MSC_UI_TEST_NEED_DISPLAY ();
   g_autofree char *tmp = msc_test_tmpdir ();
   g_autofree char *bad = g_build_filename (tmp, "broken.dcm", NULL);
   g_assert_true (g_file_set_contents (bad, "DICM but not really a DICOM file at all", -1, NULL));
@@ -227,7 +221,7 @@ banner_pixels (MscImageInfo *info, const char *name)
 static void
 test_info_banner (void)
 {
-  SKIP_WITHOUT_DISPLAY ();
+  MSC_UI_TEST_NEED_DISPLAY ();
   g_autoptr(MscImage) png = load ("mias/images/mdb001.png");
   g_autoptr(MscImage) dicom = load ("dicom/mdb039-mono1.dcm");
   if (png == NULL || dicom == NULL)
@@ -266,7 +260,7 @@ test_info_banner (void)
 int
 main (int argc, char **argv)
 {
-  have_display = msc_ui_test_init (&argc, &argv);
+  msc_ui_test_init (&argc, &argv);
   g_test_add_func ("/ui/header-browser/dicom-and-search", test_dicom_and_search);
   g_test_add_func ("/ui/header-browser/sequence-filter", test_sequence_filter);
   g_test_add_func ("/ui/header-browser/png-placeholder", test_png_placeholder);

@@ -12,7 +12,6 @@
 #include "msc-test-util.h"
 #include "msc-ui-test.h"
 
-static gboolean have_display;
 
 /* Loads a shared-data file, or NULL after a skip. */
 static MscImage *
@@ -35,7 +34,7 @@ typedef struct {
 static gboolean
 fixture_setup (Fixture *f, int width, int height)
 {
-  if (!have_display)
+  if (!msc_ui_test_have_display ())
     {
       g_test_skip ("no display");
       return FALSE;
@@ -313,7 +312,7 @@ test_kernels (void)
   g_autoptr (MscImage) image = load_shared ("dicom/mdb039-mono1.dcm");
   if (!image)
     return;
-  if (!have_display)
+  if (!msc_ui_test_have_display ())
     {
       g_test_skip ("no display");
       return;
@@ -360,7 +359,7 @@ test_kernels (void)
 int
 main (int argc, char **argv)
 {
-  have_display = msc_ui_test_init (&argc, &argv);
+  msc_ui_test_init (&argc, &argv);
   g_test_add_func ("/ui/image-view/mono1-like-png", test_mono1_like_png);
   g_test_add_func ("/ui/image-view/window-invert-presets", test_window_invert_presets);
   g_test_add_func ("/ui/image-view/mirror", test_mirror);

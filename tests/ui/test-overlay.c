@@ -14,16 +14,7 @@
 
 #include <math.h>
 
-static gboolean have_display;
 
-#define REQUIRE_DISPLAY()                                        \
-  G_STMT_START {                                                 \
-    if (!have_display)                                           \
-      {                                                          \
-        g_test_skip ("no display (run under xvfb-run)");         \
-        return;                                                  \
-      }                                                          \
-  } G_STMT_END
 
 /* ---- a canvas: a grey image rectangle under the overlay ----------------- */
 
@@ -200,7 +191,7 @@ static void
 fixture_set_up (Fixture *fx, gconstpointer data)
 {
   (void) data;
-  if (!have_display)
+  if (!msc_ui_test_have_display ())
     return;
   fx->overlay = msc_overlay_new ();
   msc_overlay_set_analysis (fx->overlay, synthetic_analysis ());
@@ -223,7 +214,7 @@ static void
 test_contours (Fixture *fx, gconstpointer data)
 {
   (void) data;
-  REQUIRE_DISPLAY ();
+  MSC_UI_TEST_NEED_DISPLAY ();
   g_assert_cmpuint (msc_overlay_get_n_findings (fx->overlay), ==, 2);
   const MscFinding *top = msc_overlay_get_finding (fx->overlay, 0);
   g_assert_cmpfloat_with_epsilon (top->score, 0.9, 0.01);
@@ -266,7 +257,7 @@ static void
 test_threshold_above_top (Fixture *fx, gconstpointer data)
 {
   (void) data;
-  REQUIRE_DISPLAY ();
+  MSC_UI_TEST_NEED_DISPLAY ();
   g_object_set (fx->overlay, "threshold", 0.95, NULL);
   wait_findings (fx->overlay);
   g_assert_cmpuint (msc_overlay_get_n_findings (fx->overlay), ==, 0);
@@ -282,7 +273,7 @@ static void
 test_mirror (Fixture *fx, gconstpointer data)
 {
   (void) data;
-  REQUIRE_DISPLAY ();
+  MSC_UI_TEST_NEED_DISPLAY ();
   g_object_set (fx->overlay, "show-markers", FALSE, NULL);
   const MscFinding *top = msc_overlay_get_finding (fx->overlay, 0);
   int x, y, w, h, mx, my, mw, mh;
@@ -308,7 +299,7 @@ static void
 test_heatmap_off_and_opacity (Fixture *fx, gconstpointer data)
 {
   (void) data;
-  REQUIRE_DISPLAY ();
+  MSC_UI_TEST_NEED_DISPLAY ();
   g_object_set (fx->overlay, "show-contours", FALSE, "show-markers", FALSE, NULL);
   g_autoptr (GdkTexture) on = render_and_save (GTK_WIDGET (fx->canvas), "overlay-heatmap-only");
   guint heat_on = msc_ui_test_count (on, 0, 0, 640, 480, is_heat, NULL);
@@ -348,7 +339,7 @@ static void
 test_threshold_drag (Fixture *fx, gconstpointer data)
 {
   (void) data;
-  REQUIRE_DISPLAY ();
+  MSC_UI_TEST_NEED_DISPLAY ();
   guint changes = 0;
   for (double th = 0.30; th <= 0.851; th += 0.01)
     {
@@ -372,7 +363,7 @@ static void
 test_empty (Fixture *fx, gconstpointer data)
 {
   (void) data;
-  REQUIRE_DISPLAY ();
+  MSC_UI_TEST_NEED_DISPLAY ();
   msc_overlay_set_analysis (fx->overlay, NULL);
   g_assert_null (msc_overlay_get_analysis (fx->overlay));
   g_assert_cmpuint (msc_overlay_get_n_findings (fx->overlay), ==, 0);
@@ -393,7 +384,7 @@ static void
 test_controls (Fixture *fx, gconstpointer data)
 {
   (void) data;
-  REQUIRE_DISPLAY ();
+  MSC_UI_TEST_NEED_DISPLAY ();
   GtkWidget *controls = msc_overlay_controls_new ();
   const char *names[] = { "threshold", "heatmap-opacity", "show-heatmap", "show-contours",
                           "show-markers" };
@@ -497,7 +488,7 @@ big_drag (MscAnalysis *big, double model_th)
 static void
 test_real_model (void)
 {
-  REQUIRE_DISPLAY ();
+  MSC_UI_TEST_NEED_DISPLAY ();
   const char *model_dir = g_getenv ("MSC_DEFAULT_MODEL_DIR");
   /* G_TEST_SRCDIR is tests/: the source tree's shipped model beside it. */
   g_autofree char *fallback = g_test_build_filename (G_TEST_DIST, "..", "data", "models",
@@ -573,7 +564,7 @@ test_real_model (void)
 int
 main (int argc, char **argv)
 {
-  have_display = msc_ui_test_init (&argc, &argv);
+  msc_ui_test_init (&argc, &argv);
   g_test_add ("/ui/overlay/contours", Fixture, NULL, fixture_set_up, test_contours, fixture_tear_down);
   g_test_add ("/ui/overlay/threshold-above-top", Fixture, NULL, fixture_set_up,
               test_threshold_above_top, fixture_tear_down);

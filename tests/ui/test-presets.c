@@ -9,7 +9,6 @@
 #include "msc-presets.h"
 #include "msc-ui-test.h"
 
-static gboolean have_display;
 static GSettingsSchema *schema;
 
 #define NEED_SCHEMA() G_STMT_START { if (schema == NULL) { g_test_skip ("schema not compiled in the build tree"); return; } } G_STMT_END
@@ -135,7 +134,7 @@ static void
 test_save_dialog (void)
 {
   NEED_SCHEMA ();
-  if (!have_display)
+  if (!msc_ui_test_have_display ())
     {
       g_test_skip ("no display");
       return;
@@ -184,7 +183,7 @@ static void
 test_menu (void)
 {
   NEED_SCHEMA ();
-  if (!have_display)
+  if (!msc_ui_test_have_display ())
     {
       g_test_skip ("no display");
       return;
@@ -230,7 +229,7 @@ int
 main (int argc, char **argv)
 {
   find_schema (argv[0]);
-  have_display = msc_ui_test_init (&argc, &argv);
+  msc_ui_test_init (&argc, &argv);
   g_test_add_func ("/ui/presets/default-empty", test_default_empty);
   g_test_add_func ("/ui/presets/save-replace-remove", test_save_replace_remove);
   g_test_add_func ("/ui/presets/refuses-bad", test_refuses_bad);

@@ -10,9 +10,6 @@
 #include "msc-test-util.h"
 #include "msc-ui-test.h"
 
-static gboolean have_display;
-
-#define NEED_DISPLAY() G_STMT_START { if (!have_display) { g_test_skip ("no display"); return; } } G_STMT_END
 
 /* ---- chest wall, unit ---- */
 
@@ -170,7 +167,7 @@ typedef struct {
 static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
-  if (!have_display)
+  if (!msc_ui_test_have_display ())
     return;
   f->studies = phantom_studies ();
   f->window = msc_ui_test_window_new (1200, 800);
@@ -233,7 +230,7 @@ count_mapped (Fixture *f)
 static void
 test_grid_4up (Fixture *f, gconstpointer data)
 {
-  NEED_DISPLAY ();
+  MSC_UI_TEST_NEED_DISPLAY ();
   g_autoptr (GdkTexture) texture = render_grid (f, "study-grid-4up");
   g_assert_cmpuint (count_mapped (f), ==, 4);
   for (MscSlot s = 0; s < MSC_N_SLOTS; s++)
@@ -258,7 +255,7 @@ test_grid_4up (Fixture *f, gconstpointer data)
 static void
 test_grid_protocols (Fixture *f, gconstpointer data)
 {
-  NEED_DISPLAY ();
+  MSC_UI_TEST_NEED_DISPLAY ();
   int gw = gtk_widget_get_width (GTK_WIDGET (f->grid)), gh = gtk_widget_get_height (GTK_WIDGET (f->grid));
 
   msc_study_grid_set_protocol (f->grid, MSC_PROTOCOL_2UP_CC);
@@ -305,7 +302,7 @@ test_grid_protocols (Fixture *f, gconstpointer data)
 static void
 test_grid_pairing (Fixture *f, gconstpointer data)
 {
-  NEED_DISPLAY ();
+  MSC_UI_TEST_NEED_DISPLAY ();
   MscImageView *rcc = msc_study_grid_get_view (f->grid, MSC_SLOT_R_CC);
   MscImageView *lcc = msc_study_grid_get_view (f->grid, MSC_SLOT_L_CC);
   MscImageView *rmlo = msc_study_grid_get_view (f->grid, MSC_SLOT_R_MLO);
@@ -350,7 +347,7 @@ test_grid_pairing (Fixture *f, gconstpointer data)
 static void
 test_grid_problems (Fixture *f, gconstpointer data)
 {
-  NEED_DISPLAY ();
+  MSC_UI_TEST_NEED_DISPLAY ();
   g_autoptr (GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (problems, g_strdup ("/x/R_MLO.dcm: truncated pixel data"));
   /* A study with its R-MLO removed: rebuild it from three files. */
@@ -386,7 +383,7 @@ test_grid_problems (Fixture *f, gconstpointer data)
 static void
 test_grid_prior_current (Fixture *f, gconstpointer data)
 {
-  NEED_DISPLAY ();
+  MSC_UI_TEST_NEED_DISPLAY ();
   g_autoptr (GPtrArray) prior = phantom_studies ();
   msc_study_grid_set_studies (f->grid, f->studies->pdata[0], prior->pdata[0], NULL);
   msc_study_grid_set_protocol (f->grid, MSC_PROTOCOL_PRIOR_CURRENT);
@@ -422,7 +419,7 @@ test_grid_prior_current (Fixture *f, gconstpointer data)
 int
 main (int argc, char **argv)
 {
-  have_display = msc_ui_test_init (&argc, &argv);
+  msc_ui_test_init (&argc, &argv);
   g_test_add_func ("/ui/study-grid/chest-wall/synthetic", test_chest_wall_synthetic);
   g_test_add_func ("/ui/study-grid/chest-wall/mias", test_chest_wall_mias);
   g_test_add_func ("/ui/study-grid/chest-wall/dicom", test_chest_wall_dicom);
