@@ -114,17 +114,32 @@ total_findings (void)
   return n;
 }
 
-typedef struct {
-  guint target;
-  gboolean less;
-} FindingsWait;
-
-static gboolean
-findings_reached (gpointer data)
+/* Total area of the findings of all views: the region above a lower
+ * threshold contains the one above a higher threshold, so this only grows
+ * as the threshold falls (their number need not: regions merge). */
+static double
+total_area_mm2 (void)
 {
-  FindingsWait *w = data;
-  guint n = total_findings ();
-  return w->less ? n < w->target : n > w->target;
+  MscStudyGrid *grid = msc_app_window_get_grid (the_window ());
+  double area = 0;
+  for (MscSlot s = 0; s < MSC_N_SLOTS; s++)
+    {
+      MscOverlay *o = msc_study_grid_get_overlay (grid, s);
+      for (guint i = 0; i < msc_overlay_get_n_findings (o); i++)
+        area += msc_overlay_get_finding (o, i)->area_mm2;
+    }
+  return area;
+}
+
+/* Every view's findings are up to date with the threshold. */
+static gboolean
+overlays_idle (gpointer data)
+{
+  MscStudyGrid *grid = msc_app_window_get_grid (the_window ());
+  for (MscSlot s = 0; s < MSC_N_SLOTS; s++)
+    if (msc_overlay_get_busy (msc_study_grid_get_overlay (grid, s)))
+      return FALSE;
+  return TRUE;
 }
 
 /* ---- tests ---- */
@@ -293,17 +308,21 @@ test_threshold (void)
   guint n = total_findings ();
   g_test_message ("threshold %.2f: %u findings", threshold, n);
 
+  double area = total_area_mm2 ();
   g_object_set (controls, "threshold", 0.2, NULL);
-  FindingsWait more = { n, FALSE };
-  g_assert_true (msc_ui_test_wait_until (findings_reached, &more, 20));
+  g_assert_true (msc_ui_test_wait_until (overlays_idle, NULL, 20));
   g_autoptr (GdkTexture) low = render_window ("app-threshold-low");
   guint n_low = total_findings ();
+  double area_low = total_area_mm2 ();
   g_object_set (controls, "threshold", 0.999, NULL);
-  FindingsWait fewer = { n_low, TRUE };
-  g_assert_true (msc_ui_test_wait_until (findings_reached, &fewer, 20));
+  g_assert_true (msc_ui_test_wait_until (overlays_idle, NULL, 20));
   g_autoptr (GdkTexture) high = render_window ("app-threshold-high");
-  g_test_message ("findings at 0.2: %u, at 0.999: %u; contour pixels %u vs %u", n_low, total_findings (),
-                  count_in_grid (low, is_contour), count_in_grid (high, is_contour));
+  double area_high = total_area_mm2 ();
+  g_test_message ("findings at 0.2: %u (%.0f mm2), at %.2f: %u (%.0f mm2), at 0.999: %u (%.0f mm2); "
+                  "contour pixels %u vs %u", n_low, area_low, threshold, n, area, total_findings (),
+                  area_high, count_in_grid (low, is_contour), count_in_grid (high, is_contour));
+  g_assert_cmpfloat (area_low, >, area);
+  g_assert_cmpfloat (area, >=, area_high);
   g_assert_cmpuint (count_in_grid (high, is_contour), <, count_in_grid (low, is_contour));
   g_object_set (controls, "threshold", threshold, NULL);
 }
