@@ -28,9 +28,9 @@ const guint16  *msc_view_pyramid_get_level    (MscViewPyramid *self, guint level
 GdkTexture     *msc_view_pyramid_map          (MscViewPyramid *self, guint level,
                                                const guint8 *lut, gsize n_lut);
 
-/* lut[v] for v in 0..n-1: window applied as msc_display_apply_window does,
- * rounded to 0..255, then 255 - x when flip. */
-void            msc_view_fill_lut             (guint8 *lut, gsize n, const MscWindow *window, gboolean flip);
+/* The display table the view maps stored values through now (n entries,
+ * 2^bits_stored), or NULL without an image. (transfer none) For tests. */
+const guint8   *msc_image_view_peek_lut       (MscImageView *self, gsize *n);
 
 /* Zooms by factor keeping the image point under widget point (x, y) in
  * place: what the wheel and pinch do, callable from tests. */

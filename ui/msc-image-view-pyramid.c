@@ -111,15 +111,3 @@ msc_view_pyramid_map (MscViewPyramid *self, guint level, const guint8 *lut, gsiz
   g_autoptr (GBytes) bytes = g_bytes_new_take (rgb, n * 3);
   return gdk_memory_texture_new ((int) w, (int) h, GDK_MEMORY_R8G8B8, bytes, (gsize) w * 3);
 }
-
-void
-msc_view_fill_lut (guint8 *lut, gsize n, const MscWindow *window, gboolean flip)
-{
-  for (gsize v = 0; v < n; v++)
-    {
-      double y = msc_display_apply_window (window, (double) v);
-      /* Rounded as msc_display_render does; NaN from a nonsense window is 0. */
-      guint8 g = !(y > 0.0) ? 0 : y >= 255.0 ? 255 : (guint8) (y + 0.5);
-      lut[v] = flip ? 255 - g : g;
-    }
-}

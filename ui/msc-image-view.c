@@ -37,6 +37,7 @@ struct _MscImageView
 
   MscWindow window;             /* explanation always NULL here */
   gboolean invert, mirror;
+  gboolean voi_lut;          /* showing the image's VOI LUT, not self->window */
   double zoom;                  /* widget points per image pixel */
   gboolean fit;
   double center_x, center_y;    /* displayed image fraction at the widget centre */
@@ -90,17 +91,40 @@ invalidate_textures (MscImageView *self)
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
-/* MONOCHROME1 is inverted so it reads like MONOCHROME2; "invert" flips
- * the result again (PS3.3 C.7.6.3.1.2: inversion after the VOI stage). */
+/* The engine's display table (the window, or the image's VOI LUT while
+ * voi_lut is set; MONOCHROME1 inverted so it reads like MONOCHROME2, after
+ * the VOI stage as PS3.3 C.7.6.3.1.2 orders it); "invert" flips it again. */
 static void
 ensure_lut (MscImageView *self)
 {
   if (self->lut)
     return;
   gsize n = (gsize) 1 << msc_image_get_bits_stored (self->image);
-  gboolean flip = msc_image_get_monochrome1 (self->image) != self->invert;
   self->lut = g_malloc (n);
-  msc_view_fill_lut (self->lut, n, &self->window, flip);
+  msc_display_fill_lut (self->image, self->voi_lut ? NULL : &self->window, self->lut, n);
+  if (self->invert)
+    for (gsize v = 0; v < n; v++)
+      self->lut[v] = 255 - self->lut[v];
+}
+
+const guint8 *
+msc_image_view_peek_lut (MscImageView *self, gsize *n)
+{
+  g_return_val_if_fail (MSC_IS_IMAGE_VIEW (self), NULL);
+  if (self->image == NULL)
+    return NULL;
+  ensure_lut (self);
+  *n = (gsize) 1 << msc_image_get_bits_stored (self->image);
+  return self->lut;
+}
+
+/* An image with a VOI LUT and no window presets is first shown through
+ * its LUT, as msc_display_render shows it; any window change leaves it. */
+static gboolean
+shows_voi_lut (const MscImage *image)
+{
+  const MscVoiLut *voi = msc_image_get_voi_lut (image);
+  return msc_image_get_n_windows (image) == 0 && voi && voi->n_entries > 0 && voi->data;
 }
 
 static GdkTexture *
@@ -323,8 +347,9 @@ append_annotations (MscImageView *self, GtkSnapshot *snapshot, double w, double 
     append_text_box (self, snapshot, self->label, 4, top, 0, &box, NULL, NULL);
 
   g_autofree char *cursor = dup_cursor_text (self);
-  g_autofree char *status = g_strdup_printf (_("W %.0f  C %.0f  ·  %.0f%%%s"), self->window.width,
-                                             self->window.center, current_zoom (self) * 100,
+  g_autofree char *wl = self->voi_lut ? g_strdup (_("VOI LUT"))
+                       : g_strdup_printf (_("W %.0f  C %.0f"), self->window.width, self->window.center);
+  g_autofree char *status = g_strdup_printf (_("%s  ·  %.0f%%%s"), wl, current_zoom (self) * 100,
                                              self->invert ? _("  ·  inverted") : "");
   g_autofree char *text = cursor ? g_strdup_printf ("%s\n%s", cursor, status) : g_strdup (status);
   g_autoptr (PangoLayout) probe = gtk_widget_create_pango_layout (GTK_WIDGET (self), text);
@@ -622,6 +647,7 @@ msc_image_view_new (void)
 static void
 set_window_full (MscImageView *self, const MscWindow *window)
 {
+  self->voi_lut = FALSE;
   gboolean center_changed = window->center != self->window.center;
   gboolean width_changed = window->width != self->window.width;
   self->window = *window;
@@ -650,6 +676,7 @@ msc_image_view_set_image (MscImageView *self, MscImage *image)
       MscWindow window;
       msc_display_default_window (image, &window);
       set_window_full (self, &window);
+      self->voi_lut = shows_voi_lut (image);
     }
   invalidate_textures (self);
   msc_image_view_zoom_fit (self);
@@ -732,6 +759,7 @@ msc_image_view_reset_window (MscImageView *self)
   MscWindow window;
   msc_display_default_window (self->image, &window);
   set_window_full (self, &window);
+  self->voi_lut = shows_voi_lut (self->image);
 }
 
 guint

@@ -122,13 +122,9 @@ fill_from_voi_lut (guint8 *lut, gsize n, const MscVoiLut *voi)
     }
 }
 
-guint8 *
-msc_display_render (const MscImage *image, const MscWindow *window)
+void
+msc_display_fill_lut (const MscImage *image, const MscWindow *window, guint8 *lut, gsize n_lut)
 {
-  /* Loaders keep values below 2^bits_stored; anything above is shown as
-   * the top value rather than read out of the table. */
-  gsize n_lut = (gsize) 1 << msc_image_get_bits_stored (image);
-  g_autofree guint8 *lut = g_malloc (n_lut);
   const MscVoiLut *voi = msc_image_get_voi_lut (image);
   MscWindow fallback;
 
@@ -148,6 +144,16 @@ msc_display_render (const MscImage *image, const MscWindow *window)
   if (msc_image_get_monochrome1 (image))
     for (gsize v = 0; v < n_lut; v++)
       lut[v] = 255 - lut[v];
+}
+
+guint8 *
+msc_display_render (const MscImage *image, const MscWindow *window)
+{
+  /* Loaders keep values below 2^bits_stored; anything above is shown as
+   * the top value rather than read out of the table. */
+  gsize n_lut = (gsize) 1 << msc_image_get_bits_stored (image);
+  g_autofree guint8 *lut = g_malloc (n_lut);
+  msc_display_fill_lut (image, window, lut, n_lut);
 
   const guint16 *pixels = msc_image_get_pixels (image);
   gsize n = (gsize) msc_image_get_width (image) * msc_image_get_height (image);

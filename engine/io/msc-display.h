@@ -20,6 +20,12 @@ void    msc_display_default_window (const MscImage *image, MscWindow *out);
  * row-major (transfer full). */
 guint8 *msc_display_render         (const MscImage *image, const MscWindow *window);
 
+/* Fills lut[v], v in 0..n-1, with the grey msc_display_render gives
+ * stored value v (same window choice, rounding and MONOCHROME1
+ * inversion), so a viewer can map any subset of pixels itself. */
+void    msc_display_fill_lut       (const MscImage *image, const MscWindow *window,
+                                    guint8 *lut, gsize n);
+
 /* One stored value through a window to 0..255 (not rounded), before any
  * MONOCHROME1 inversion. */
 double  msc_display_apply_window   (const MscWindow *window, double value);

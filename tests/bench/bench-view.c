@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "msc-display.h"
 #include "msc-image-view-private.h"
 #include "msc-image-view.h"
 #include "msc-phantom.h"
@@ -180,7 +181,7 @@ main (int argc, char **argv)
   msc_view_pyramid_get_level (pyr, level, &w, &h);
   guint8 lut[4096];
   MscWindow win = { .center = 2048, .width = 4096, .function = MSC_VOI_LINEAR };
-  msc_view_fill_lut (lut, 4096, &win, FALSE);
+  msc_display_fill_lut (image, &win, lut, 4096);
   double map[N_UPDATES];
   for (int i = 0; i < N_UPDATES; i++)
     {

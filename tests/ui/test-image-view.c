@@ -320,7 +320,7 @@ test_kernels (void)
   MscWindow window;
   msc_display_default_window (image, &window);
   guint8 lut[4096];
-  msc_view_fill_lut (lut, 4096, &window, TRUE);
+  msc_display_fill_lut (image, &window, lut, 4096);
   MscViewPyramid *pyr = msc_view_pyramid_new (image);
   g_autoptr (GdkTexture) tex = msc_view_pyramid_map (pyr, 0, lut, 4096);
   g_autofree guint8 *expect = msc_display_render (image, NULL);
@@ -356,6 +356,50 @@ test_kernels (void)
   msc_view_pyramid_free (pyr);
 }
 
+/* An image with a VOI LUT and no window presets is shown through its LUT,
+ * exactly as msc_display_render shows it (not through a full-range window);
+ * a window change leaves the LUT, reset returns to it. */
+static void
+test_voi_lut (void)
+{
+  g_auto (Fixture) f = { 0 };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MscImage) image = msc_image_new (256, 128, 12, 0, &error);
+  g_assert_no_error (error);
+  guint16 *px = msc_image_get_pixels_mutable (image);
+  for (guint y = 0; y < 128; y++)
+    for (guint x = 0; x < 256; x++)
+      px[y * 256 + x] = (guint16) (x * 16);
+  MscVoiLut *voi = g_new0 (MscVoiLut, 1);
+  voi->n_entries = 4096;
+  voi->bits = 16;
+  voi->data = g_new (guint16, 4096);
+  for (guint v = 0; v < 4096; v++)      /* a square-root curve: dark values brightened */
+    voi->data[v] = (guint16) lround (65535.0 * sqrt (v / 4095.0));
+  msc_image_set_voi_lut (image, voi);
+  if (!fixture_setup (&f, 512, 256))
+    return;
+  msc_image_view_set_image (f.view, image);
+
+  guint8 expect[4096];
+  msc_display_fill_lut (image, NULL, expect, 4096);
+  gsize n = 0;
+  const guint8 *lut = msc_image_view_peek_lut (f.view, &n);
+  g_assert_cmpuint (n, ==, 4096);
+  g_assert_cmpmem (lut, n, expect, sizeof expect);
+  g_assert_cmpuint (lut[1024], ==, 128);          /* sqrt (0.25) of 255, not 64 */
+  g_autoptr (GdkTexture) shown = shoot (&f, "image-view-voi-lut");
+
+  msc_image_view_set_window (f.view, 2048, 4096);
+  lut = msc_image_view_peek_lut (f.view, &n);
+  g_assert_cmpuint (lut[1024], <, 70);
+  msc_image_view_reset_window (f.view);
+  lut = msc_image_view_peek_lut (f.view, &n);
+  g_assert_cmpmem (lut, n, expect, sizeof expect);
+  /* On screen: a quarter across the ramp reads about 128 through the LUT. */
+  g_assert_cmpfloat (fabs (msc_ui_test_mean_grey (shown, 126, 100, 4, 40) - 128), <, 24);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -367,5 +411,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/image-view/error-tile", test_error_tile);
   g_test_add_func ("/ui/image-view/zoom-about-pointer", test_zoom_about_pointer);
   g_test_add_func ("/ui/image-view/kernels", test_kernels);
+  g_test_add_func ("/ui/image-view/voi-lut", test_voi_lut);
   return g_test_run ();
 }
