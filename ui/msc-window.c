@@ -5,284 +5,22 @@
  */
 #include <glib/gi18n.h>
 #include <string.h>
-#include "msc-window.h"
-#include "msc-analyze.h"
-#include "msc-class-panel.h"
-#include "msc-header-browser.h"
-#include "msc-image-info.h"
-#include "msc-overlay-controls.h"
+#include "msc-window-private.h"
 #include "msc-presets.h"
 #include "msc-study-list.h"
 #include "msc-ui-resources.h"
 
 #define MAX_RECENT 10
 
-struct _MscAppWindow {
-  GtkApplicationWindow parent_instance;
 
-  /* template children */
-  MscStudyGrid *grid;
-  MscClassPanel *class_panel;
-  MscOverlayControls *overlay_controls;
-  MscImageInfo *image_info;
-  MscHeaderBrowser *header_browser;
-  GtkWidget *problems_revealer, *problems_label, *problems_close;
-  GtkWidget *main_stack, *side_panel, *side_stack, *empty_status;
-  GtkWidget *cursor_label, *status_label, *progress, *analyse_stack;
-  GtkWidget *protocol_button, *preset_button, *recent_button, *study_button;
-
-  GSettings *settings;                  /* (nullable) the application's */
-  GMenu *preset_menu, *recent_menu;
-  GPtrArray *studies;                   /* MscStudy*: the last open's, for the chooser */
-  GPtrArray *problems;                  /* char* "PATH: reason" of the last open */
-  guint study_index;
-  GCancellable *load_cancellable;       /* (nullable) a scan in flight */
-  GCancellable *analysis_cancellable;   /* (nullable) an analysis in flight */
-  GCancellable *model_cancellable;
-  MscAnalyzer *analyzer;                /* (nullable) until loaded */
-  gboolean model_done;                  /* loaded or failed */
-  gboolean loading, analysing, analysis_wanted;
-  guint n_analysed, n_to_analyse, generation;
-};
-
-enum { PROP_0, PROP_LOADING, PROP_ANALYSING, PROP_N_ANALYSED, PROP_MODEL_READY, N_PROPS };
-static GParamSpec *props[N_PROPS];
+GParamSpec *msc_app_window_props[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (MscAppWindow, msc_app_window, GTK_TYPE_APPLICATION_WINDOW)
 
-static void start_analysis (MscAppWindow *self);
-
-static void
-set_status (MscAppWindow *self, const char *text)
+void
+msc_app_window_set_status (MscAppWindow *self, const char *text)
 {
   gtk_label_set_text (GTK_LABEL (self->status_label), text ? text : "");
-}
-
-/* ---- model ---- */
-
-/* MSC_DEFAULT_MODEL_DIR (tests, relocated installs), else the installed
- * bundle, else the source tree's: the order `mammoscope-cli analyze` uses. */
-static char *
-default_model_dir (void)
-{
-  const char *env = g_getenv ("MSC_DEFAULT_MODEL_DIR");
-  if (env != NULL && *env != '\0')
-    return g_strdup (env);
-  g_autofree char *card = g_build_filename (MSC_MODEL_DIR_INSTALLED, "model.json", NULL);
-  if (g_file_test (card, G_FILE_TEST_EXISTS))
-    return g_strdup (MSC_MODEL_DIR_INSTALLED);
-  return g_strdup (MSC_MODEL_DIR_SOURCE);
-}
-
-static void
-load_model_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
-{
-  g_autofree char *dir = default_model_dir ();
-  GError *error = NULL;
-  MscAnalyzer *analyzer = msc_analyzer_load (dir, &error);
-  if (analyzer == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, analyzer, (GDestroyNotify) msc_analyzer_free);
-}
-
-static void
-model_loaded (GObject *source, GAsyncResult *result, gpointer data)
-{
-  g_autoptr (GError) error = NULL;
-  MscAnalyzer *analyzer = g_task_propagate_pointer (G_TASK (result), &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  MscAppWindow *self = MSC_APP_WINDOW (source);
-  self->model_done = TRUE;
-  if (analyzer == NULL)
-    {
-      g_autofree char *text = g_strdup_printf (_("No model: %s"), error->message);
-      msc_class_panel_set_status (self->class_panel, text);
-    }
-  else
-    {
-      self->analyzer = analyzer;
-      /* PNG scans carry no spacing; mini-MIAS is 0.2 mm per pixel. */
-      msc_analyzer_set_assumed_spacing (analyzer, 0.2);
-      msc_class_panel_set_model (self->class_panel, msc_analyzer_get_name (analyzer),
-                                 msc_analyzer_get_version (analyzer),
-                                 msc_analyzer_get_intended_use (analyzer));
-      g_object_set (self->overlay_controls, "threshold", msc_analyzer_get_threshold (analyzer), NULL);
-    }
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_MODEL_READY]);
-  if (self->analysis_wanted)
-    start_analysis (self);
-}
-
-/* ---- analysis ---- */
-
-typedef struct {
-  MscAppWindow *window;            /* strong */
-  guint generation;
-  MscSlot slot;
-} AnalyseJob;
-
-static void
-update_analysis_ui (MscAppWindow *self)
-{
-  gtk_stack_set_visible_child_name (GTK_STACK (self->analyse_stack), self->analysing ? "cancel" : "analyse");
-  GAction *cancel = g_action_map_lookup_action (G_ACTION_MAP (self), "cancel-analysis");
-  g_simple_action_set_enabled (G_SIMPLE_ACTION (cancel), self->analysing);
-  GAction *analyse = g_action_map_lookup_action (G_ACTION_MAP (self), "analyse");
-  g_simple_action_set_enabled (G_SIMPLE_ACTION (analyse), !self->analysing);
-}
-
-static void
-set_analysing (MscAppWindow *self, gboolean analysing)
-{
-  if (self->analysing == analysing)
-    return;
-  self->analysing = analysing;
-  update_analysis_ui (self);
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_ANALYSING]);
-}
-
-static void analysed (GObject *source, GAsyncResult *result, gpointer data);
-
-/* The class panel row of slot from its overlay's analysis. The overlay
- * extracts findings on a worker, so the count is refreshed on each of its
- * "changed" signals (threshold moved, findings ready). */
-static void
-update_class_row (MscAppWindow *self, MscSlot slot)
-{
-  MscOverlay *overlay = msc_study_grid_get_overlay (self->grid, slot);
-  const MscAnalysis *analysis = msc_overlay_get_analysis (overlay);
-  if (analysis == NULL)
-    return;
-  MscClassProbabilities p;
-  msc_analysis_get_class_probabilities (analysis, &p);
-  msc_class_panel_set_result (self->class_panel, msc_slot_to_string (slot), &p,
-                              msc_analysis_get_abnormal_probability (analysis),
-                              msc_analysis_get_malignant_probability (analysis),
-                              msc_overlay_get_n_findings (overlay));
-}
-
-static void
-overlay_changed (MscOverlay *overlay, gpointer data)
-{
-  MscAppWindow *self = MSC_APP_WINDOW (data);
-  for (MscSlot slot = 0; slot < MSC_N_SLOTS; slot++)
-    if (msc_study_grid_get_overlay (self->grid, slot) == overlay)
-      update_class_row (self, slot);
-}
-
-/* Starts the next view from slot on, or finishes. */
-static void
-analyse_from (MscAppWindow *self, MscSlot slot)
-{
-  MscStudy *study = msc_study_grid_get_current (self->grid);
-  while (study != NULL && slot < MSC_N_SLOTS && msc_study_get_slot (study, slot) == NULL)
-    slot++;
-  if (study == NULL || slot >= MSC_N_SLOTS)
-    {
-      set_analysing (self, FALSE);
-      g_clear_object (&self->analysis_cancellable);
-      msc_class_panel_set_status (self->class_panel, NULL);
-      set_status (self, _("Analysis finished"));
-      return;
-    }
-  guint index = self->n_analysed + 1;
-  g_autofree char *text = g_strdup_printf (_("Analysing %u of %u…"), MIN (index, self->n_to_analyse),
-                                           self->n_to_analyse);
-  msc_class_panel_set_status (self->class_panel, text);
-  set_status (self, text);
-  gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->progress),
-                                 self->n_to_analyse ? (double) self->n_analysed / self->n_to_analyse : 0);
-  AnalyseJob *job = g_new0 (AnalyseJob, 1);
-  job->window = g_object_ref (self);
-  job->generation = self->generation;
-  job->slot = slot;
-  msc_analyze_image_async (self->analyzer, msc_study_get_slot (study, slot), self->analysis_cancellable,
-                           analysed, job);
-}
-
-static void
-analysed (GObject *source, GAsyncResult *result, gpointer data)
-{
-  AnalyseJob *job = data;
-  g_autoptr (MscAppWindow) self = job->window;
-  MscSlot slot = job->slot;
-  guint generation = job->generation;
-  g_free (job);
-  g_autoptr (GError) error = NULL;
-  MscAnalysis *analysis = msc_analyze_image_finish ((MscAnalyzer *) source, result, &error);
-
-  /* A newer study or a new run took over: this result is stale. */
-  if (generation != self->generation)
-    {
-      msc_analysis_free (analysis);
-      return;
-    }
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      set_analysing (self, FALSE);
-      g_clear_object (&self->analysis_cancellable);
-      msc_class_panel_set_status (self->class_panel, _("Analysis cancelled"));
-      set_status (self, _("Analysis cancelled"));
-      return;
-    }
-  const char *label = msc_slot_to_string (slot);
-  if (analysis == NULL)
-    {
-      /* One line in the panel, no dialog: the other views go on. */
-      g_autofree char *text = g_strdup_printf (_("%s: analysis failed: %s"), label, error->message);
-      msc_class_panel_set_status (self->class_panel, text);
-    }
-  else
-    {
-      msc_overlay_set_analysis (msc_study_grid_get_overlay (self->grid, slot), analysis);
-      update_class_row (self, slot);
-    }
-  self->n_analysed++;
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_N_ANALYSED]);
-  analyse_from (self, slot + 1);
-}
-
-static void
-cancel_analysis (MscAppWindow *self)
-{
-  if (self->analysis_cancellable)
-    g_cancellable_cancel (self->analysis_cancellable);
-}
-
-static void
-start_analysis (MscAppWindow *self)
-{
-  MscStudy *study = msc_study_grid_get_current (self->grid);
-  self->analysis_wanted = TRUE;
-  if (study == NULL)
-    return;
-  if (!self->model_done)
-    {
-      /* model_loaded () comes back here. */
-      set_status (self, _("Loading the model…"));
-      return;
-    }
-  self->analysis_wanted = FALSE;
-  if (self->analyzer == NULL)
-    return;
-  cancel_analysis (self);
-  g_clear_object (&self->analysis_cancellable);
-  self->analysis_cancellable = g_cancellable_new ();
-  self->generation++;
-  self->n_analysed = 0;
-  self->n_to_analyse = 0;
-  for (MscSlot s = 0; s < MSC_N_SLOTS; s++)
-    if (msc_study_get_slot (study, s) != NULL)
-      self->n_to_analyse++;
-  /* A re-run starts clean: old overlays would refill the cleared panel. */
-  for (MscSlot s = 0; s < MSC_N_SLOTS; s++)
-    msc_overlay_set_analysis (msc_study_grid_get_overlay (self->grid, s), NULL);
-  msc_class_panel_clear (self->class_panel);
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_N_ANALYSED]);
-  set_analysing (self, TRUE);
-  analyse_from (self, 0);
 }
 
 /* ---- loading ---- */
@@ -374,7 +112,7 @@ set_loading (MscAppWindow *self, gboolean loading)
   if (self->loading == loading)
     return;
   self->loading = loading;
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_LOADING]);
+  g_object_notify_by_pspec (G_OBJECT (self), msc_app_window_props[PROP_LOADING]);
 }
 
 /* Hangs studies[index] with its prior: switching study cancels the
@@ -387,7 +125,7 @@ hang_study (MscAppWindow *self, guint index)
   MscStudy *current = self->studies->pdata[index];
   MscStudy *prior = msc_study_list_pick_prior (self->studies, current);
   self->study_index = index;
-  cancel_analysis (self);
+  msc_app_window_cancel_analysis (self);
   self->generation++;
   g_autoptr (GPtrArray) problems = msc_study_list_problems_near (self->problems, current);
   msc_study_grid_set_studies (self->grid, current, prior, problems);
@@ -406,8 +144,8 @@ hang_study (MscAppWindow *self, guint index)
                                several);
   g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "previous-study")),
                                several);
-  set_status (self, NULL);
-  start_analysis (self);
+  msc_app_window_set_status (self, NULL);
+  msc_app_window_start_analysis (self);
 }
 
 static void
@@ -425,7 +163,7 @@ loaded (GObject *source, GAsyncResult *result, gpointer data)
   if (r->studies->len == 0)
     {
       gtk_label_set_text (GTK_LABEL (self->empty_status), _("No mammogram found there."));
-      set_status (self, _("No mammogram found there."));
+      msc_app_window_set_status (self, _("No mammogram found there."));
       load_result_free (r);
       return;
     }
@@ -465,7 +203,7 @@ msc_app_window_open_files (MscAppWindow *self, GFile **files, int n_files)
   g_clear_object (&self->load_cancellable);
   self->load_cancellable = g_cancellable_new ();
   set_loading (self, TRUE);
-  set_status (self, _("Opening…"));
+  msc_app_window_set_status (self, _("Opening…"));
 
   g_autoptr (GTask) task = g_task_new (self, self->load_cancellable, loaded, NULL);
   g_task_set_source_tag (task, msc_app_window_open_files);
@@ -783,13 +521,13 @@ tool_changed (GSimpleAction *a, GVariant *value, gpointer data)
 static void
 analyse_activated (GSimpleAction *a, GVariant *p, gpointer data)
 {
-  start_analysis (data);
+  msc_app_window_start_analysis (data);
 }
 
 static void
 cancel_analysis_activated (GSimpleAction *a, GVariant *p, gpointer data)
 {
-  cancel_analysis (data);
+  msc_app_window_cancel_analysis (data);
 }
 
 static void
@@ -842,7 +580,7 @@ close_request (GtkWindow *window)
         }
       g_settings_set_boolean (self->settings, "window-maximized", maximized);
     }
-  cancel_analysis (self);
+  msc_app_window_cancel_analysis (self);
   if (self->load_cancellable)
     g_cancellable_cancel (self->load_cancellable);
   return GTK_WINDOW_CLASS (msc_app_window_parent_class)->close_request (window);
@@ -898,9 +636,7 @@ msc_app_window_constructed (GObject *object)
   G_OBJECT_CLASS (msc_app_window_parent_class)->constructed (object);
   rebuild_recent_menu (self);
 
-  g_autoptr (GTask) task = g_task_new (self, self->model_cancellable, model_loaded, NULL);
-  g_task_set_source_tag (task, load_model_thread);
-  g_task_run_in_thread (task, load_model_thread);
+  msc_app_window_load_model (self);
 }
 
 static void
@@ -911,7 +647,7 @@ msc_app_window_dispose (GObject *object)
   /* Analyses still running hold a reference on the window and come back
    * after this: the new generation makes them drop their result. */
   self->generation++;
-  cancel_analysis (self);
+  msc_app_window_cancel_analysis (self);
   if (self->load_cancellable)
     g_cancellable_cancel (self->load_cancellable);
   g_clear_object (&self->load_cancellable);
@@ -962,11 +698,11 @@ msc_app_window_class_init (MscAppWindowClass *klass)
   GTK_WINDOW_CLASS (klass)->close_request = close_request;
 
   const GParamFlags ro = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
-  props[PROP_LOADING] = g_param_spec_boolean ("loading", NULL, NULL, FALSE, ro);
-  props[PROP_ANALYSING] = g_param_spec_boolean ("analysing", NULL, NULL, FALSE, ro);
-  props[PROP_N_ANALYSED] = g_param_spec_uint ("n-analysed", NULL, NULL, 0, G_MAXUINT, 0, ro);
-  props[PROP_MODEL_READY] = g_param_spec_boolean ("model-ready", NULL, NULL, FALSE, ro);
-  g_object_class_install_properties (object_class, N_PROPS, props);
+  msc_app_window_props[PROP_LOADING] = g_param_spec_boolean ("loading", NULL, NULL, FALSE, ro);
+  msc_app_window_props[PROP_ANALYSING] = g_param_spec_boolean ("analysing", NULL, NULL, FALSE, ro);
+  msc_app_window_props[PROP_N_ANALYSED] = g_param_spec_uint ("n-analysed", NULL, NULL, 0, G_MAXUINT, 0, ro);
+  msc_app_window_props[PROP_MODEL_READY] = g_param_spec_boolean ("model-ready", NULL, NULL, FALSE, ro);
+  g_object_class_install_properties (object_class, N_PROPS, msc_app_window_props);
 
   /* Referencing the resource keeps its object file in the link. */
   (void) msc_ui_get_resource ();
@@ -1083,10 +819,10 @@ msc_app_window_init (MscAppWindow *self)
   bind_overlays (self);
   for (MscSlot slot = 0; slot < MSC_N_SLOTS; slot++)
     g_signal_connect_object (msc_study_grid_get_overlay (self->grid, slot), "changed",
-                             G_CALLBACK (overlay_changed), self, 0);
+                             G_CALLBACK (msc_app_window_overlay_changed), self, 0);
   g_signal_connect_swapped (self->grid, "active-view-changed", G_CALLBACK (active_view_changed), self);
   g_signal_connect_swapped (self->grid, "cursor-moved", G_CALLBACK (cursor_moved), self);
   g_signal_connect_swapped (self->problems_close, "clicked", G_CALLBACK (dismiss_problems), self);
-  update_analysis_ui (self);
+  msc_app_window_update_analysis_ui (self);
   active_view_changed (self);
 }
