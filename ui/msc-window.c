@@ -1,7 +1,7 @@
 /* ui/msc-window.c — the main window: opening studies on a worker thread,
- * hanging them in the grid, running the model view by view in the
- * background, and the actions behind the header bar and the shortcuts.
- * Layout lives in msc-window.ui.
+ * hanging them in the grid, and the actions behind the header bar and the
+ * shortcuts. The model and the analysis are in msc-window-analysis.c,
+ * the layout in msc-window.ui.
  */
 #include <glib/gi18n.h>
 #include <string.h>
