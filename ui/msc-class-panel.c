@@ -191,6 +191,14 @@ msc_class_panel_set_status (MscClassPanel *self, const char *text)
   set_label_or_hide (self->status_label, text);
 }
 
+const char *
+msc_class_panel_get_status (MscClassPanel *self)
+{
+  g_return_val_if_fail (MSC_IS_CLASS_PANEL (self), NULL);
+  return gtk_widget_get_visible (self->status_label)
+         ? gtk_label_get_text (GTK_LABEL (self->status_label)) : NULL;
+}
+
 /* ---- GObject ------------------------------------------------------------ */
 
 static GtkWidget *

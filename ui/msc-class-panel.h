@@ -29,5 +29,7 @@ void       msc_class_panel_clear      (MscClassPanel *self);
 void       msc_class_panel_set_status (MscClassPanel *self, const char *text);
 /* Rows shown now (for tests and the window). */
 guint      msc_class_panel_get_n_rows (MscClassPanel *self);
+/* The status line as shown, or NULL when hidden. (transfer none) */
+const char *msc_class_panel_get_status (MscClassPanel *self);
 
 G_END_DECLS

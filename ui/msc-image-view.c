@@ -337,6 +337,8 @@ append_annotations (MscImageView *self, GtkSnapshot *snapshot, double w, double 
     g_string_append (warn, _("Laterality inferred from the image"));
   if (intent && g_ascii_strcasecmp (intent, "FOR PROCESSING") == 0)
     g_string_append_printf (warn, "%s%s", warn->len ? " · " : "", _("FOR PROCESSING — not for diagnosis"));
+  if (msc_image_get_view (self->image) == NULL)
+    g_string_append_printf (warn, "%s%s", warn->len ? " · " : "", _("View not given by the file"));
   if (warn->len)
     {
       append_text_box (self, snapshot, warn->str, 0, 0, w - 8, &banner, NULL, &bh);

@@ -122,6 +122,18 @@ msc_app_window_overlay_changed (MscOverlay *overlay, gpointer data)
 }
 
 /* Starts the next view from slot on, or finishes. */
+/* A line the class panel keeps when the run ends (a view that failed, an
+ * assumption the reader must know about). */
+static void
+add_note (MscAppWindow *self, const char *text)
+{
+  if (self->analysis_notes == NULL)
+    self->analysis_notes = g_string_new (NULL);
+  else
+    g_string_append_c (self->analysis_notes, '\n');
+  g_string_append (self->analysis_notes, text);
+}
+
 static void
 analyse_from (MscAppWindow *self, MscSlot slot)
 {
@@ -132,9 +144,19 @@ analyse_from (MscAppWindow *self, MscSlot slot)
     {
       set_analysing (self, FALSE);
       g_clear_object (&self->analysis_cancellable);
-      msc_class_panel_set_status (self->class_panel, NULL);
+      msc_class_panel_set_status (self->class_panel,
+                                  self->analysis_notes ? self->analysis_notes->str : NULL);
       msc_app_window_set_status (self, _("Analysis finished"));
       return;
+    }
+  MscImage *image = msc_study_get_slot (study, slot);
+  if (!msc_image_get_spacing_mm (image, NULL, NULL))
+    {
+      /* The model's input scale and every mm figure rest on it. */
+      g_autofree char *note = g_strdup_printf (_("%s: the file gives no pixel spacing; analysed at an "
+                                                 "assumed 0.2 mm (mini-MIAS film scans)"),
+                                               msc_slot_to_string (slot));
+      add_note (self, note);
     }
   guint index = self->n_analysed + 1;
   g_autofree char *text = g_strdup_printf (_("Analysing %u of %u…"), MIN (index, self->n_to_analyse),
@@ -147,8 +169,7 @@ analyse_from (MscAppWindow *self, MscSlot slot)
   job->window = g_object_ref (self);
   job->generation = self->generation;
   job->slot = slot;
-  msc_analyze_image_async (self->analyzer, msc_study_get_slot (study, slot), self->analysis_cancellable,
-                           analysed, job);
+  msc_analyze_image_async (self->analyzer, image, self->analysis_cancellable, analysed, job);
 }
 
 static void
@@ -181,7 +202,7 @@ analysed (GObject *source, GAsyncResult *result, gpointer data)
     {
       /* One line in the panel, no dialog: the other views go on. */
       g_autofree char *text = g_strdup_printf (_("%s: analysis failed: %s"), label, error->message);
-      msc_class_panel_set_status (self->class_panel, text);
+      add_note (self, text);
     }
   else
     {
@@ -222,6 +243,8 @@ msc_app_window_start_analysis (MscAppWindow *self)
   self->generation++;
   self->n_analysed = 0;
   self->n_to_analyse = 0;
+  if (self->analysis_notes)
+    g_string_free (g_steal_pointer (&self->analysis_notes), TRUE);
   for (MscSlot s = 0; s < MSC_N_SLOTS; s++)
     if (msc_study_get_slot (study, s) != NULL)
       self->n_to_analyse++;

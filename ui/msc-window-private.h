@@ -39,6 +39,8 @@ struct _MscAppWindow {
   gboolean model_done;                  /* loaded or failed */
   gboolean loading, analysing, analysis_wanted;
   guint n_analysed, n_to_analyse, generation;
+  GString *analysis_notes;              /* (nullable) failures and assumptions of the running
+                                           analysis: the panel keeps them after it ends */
 };
 
 enum { PROP_0, PROP_LOADING, PROP_ANALYSING, PROP_N_ANALYSED, PROP_MODEL_READY, N_PROPS };

@@ -669,6 +669,8 @@ msc_app_window_finalize (GObject *object)
 {
   MscAppWindow *self = MSC_APP_WINDOW (object);
   g_clear_pointer (&self->analyzer, msc_analyzer_free);
+  if (self->analysis_notes)
+    g_string_free (self->analysis_notes, TRUE);
   G_OBJECT_CLASS (msc_app_window_parent_class)->finalize (object);
 }
 

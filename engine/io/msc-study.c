@@ -134,6 +134,33 @@ better_for_slot (const MscImage *candidate, const MscImage *current)
   return nc < nu;
 }
 
+/* Images whose file names no view (PNG scans such as mini-MIAS) still get
+ * shown: each takes a free slot of its side, MLO first (the view every
+ * screening study has, and mini-MIAS's only one), and says so in a note,
+ * so the label on the screen is never taken for the file's word. */
+static void
+hang_unknown_views (MscStudy *study)
+{
+  for (guint i = 0; i < study->images->len; i++)
+    {
+      MscImage *image = study->images->pdata[i];
+      MscLaterality side = msc_image_get_laterality (image);
+      if (msc_image_get_view (image) != NULL
+          || (side != MSC_LATERALITY_RIGHT && side != MSC_LATERALITY_LEFT))
+        continue;
+      gboolean right = side == MSC_LATERALITY_RIGHT;
+      MscSlot order[2] = { right ? MSC_SLOT_R_MLO : MSC_SLOT_L_MLO, right ? MSC_SLOT_R_CC : MSC_SLOT_L_CC };
+      for (guint k = 0; k < 2; k++)
+        if (study->slots[order[k]] == NULL)
+          {
+            study->slots[order[k]] = image;
+            msc_image_add_note (image, _("the file names no view: hung in the %s slot"),
+                                msc_slot_to_string (order[k]));
+            break;
+          }
+    }
+}
+
 static void
 hang (MscStudy *study)
 {
@@ -146,6 +173,7 @@ hang (MscStudy *study)
       if (study->slots[slot] == NULL || better_for_slot (image, study->slots[slot]))
         study->slots[slot] = image;
     }
+  hang_unknown_views (study);
 }
 
 /* ---- grouping ---- */

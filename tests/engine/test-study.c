@@ -293,6 +293,54 @@ test_infer_mias (void)
   g_assert_cmpuint (correct, ==, n);
 }
 
+/* PNG scans name no view: a folder of mini-MIAS images still hangs, each
+ * image in a free slot of its (inferred) side, MLO first, with a note
+ * saying so; a third image of one side goes to that side's CC slot. */
+static void
+test_unknown_view (void)
+{
+  const char *names[] = { "mdb001.png", "mdb002.png", "mdb003.png" };   /* R, L, R */
+  g_autofree char *dir = msc_test_tmpdir ();
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *rel = g_strdup_printf ("mias/images/%s", names[i]);
+      g_autofree char *from = msc_test_shared_path (rel);
+      if (from == NULL)
+        return;
+      g_autofree char *bytes = NULL;
+      gsize len = 0;
+      g_assert_true (g_file_get_contents (from, &bytes, &len, NULL));
+      g_autofree char *to = g_build_filename (dir, names[i], NULL);
+      g_assert_true (g_file_set_contents (to, bytes, (gssize) len, NULL));
+    }
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) problems = NULL;
+  g_autoptr (GPtrArray) studies = msc_study_scan (dir, NULL, &problems, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (studies->len, ==, 1);
+  MscStudy *study = studies->pdata[0];
+  const char *expect[MSC_N_SLOTS] = { NULL };
+  expect[MSC_SLOT_R_MLO] = "mdb001.png";
+  expect[MSC_SLOT_L_MLO] = "mdb002.png";
+  expect[MSC_SLOT_R_CC] = "mdb003.png";
+  for (MscSlot s = 0; s < MSC_N_SLOTS; s++)
+    {
+      MscImage *image = msc_study_get_slot (study, s);
+      if (expect[s] == NULL)
+        {
+          g_assert_null (image);
+          continue;
+        }
+      g_assert_nonnull (image);
+      g_assert_true (g_str_has_suffix (msc_image_get_path (image), expect[s]));
+      g_assert_null (msc_image_get_view (image));
+      gboolean noted = FALSE;
+      for (const char * const *n = msc_image_get_notes (image); n && *n; n++)
+        noted |= strstr (*n, msc_slot_to_string (s)) != NULL && strstr (*n, "view") != NULL;
+      g_assert_true (noted);
+    }
+}
+
 /* TRUE when msc_dicom_load can read our phantom; otherwise skips. */
 static gboolean
 dicom_reader_ready (const char *dir)
@@ -515,6 +563,7 @@ main (int argc, char **argv)
   g_test_add_func ("/io/study/infer/synthetic", test_infer_synthetic);
   g_test_add_func ("/io/study/infer/phantom", test_infer_phantom);
   g_test_add_func ("/io/study/infer/mias", test_infer_mias);
+  g_test_add_func ("/io/study/unknown-view", test_unknown_view);
   g_test_add_func ("/io/study/scan/errors", test_scan_errors);
   g_test_add_func ("/io/study/scan/phantom", test_scan_phantom);
   g_test_add_func ("/io/study/scan/png-folders", test_scan_png_folders);

@@ -8,7 +8,9 @@
  */
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <string.h>
 #include "msc-application.h"
+#include "msc-class-panel.h"
 #include "msc-overlay-controls.h"
 #include "msc-presets.h"
 #include "msc-phantom.h"
@@ -143,6 +145,39 @@ overlays_idle (gpointer data)
 }
 
 /* ---- tests ---- */
+
+/* PNG scans carry no pixel spacing: the window analyses them at an assumed
+ * 0.2 mm and says so in the class panel once the run ends, per view. */
+static void
+test_png_assumed_spacing (void)
+{
+  MSC_UI_TEST_NEED_DISPLAY ();
+  const char *shared = msc_test_shared_data ();
+  if (shared == NULL)
+    return;
+  g_autofree char *dir = msc_test_tmpdir ();
+  const char *names[] = { "mdb001.png", "mdb002.png" };      /* patient 001, R and L MLO */
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *from = g_build_filename (shared, "mias", "images", names[i], NULL);
+      g_autofree char *to = g_build_filename (dir, names[i], NULL);
+      g_autofree char *bytes = NULL;
+      gsize len = 0;
+      g_assert_true (g_file_get_contents (from, &bytes, &len, NULL));
+      g_assert_true (g_file_set_contents (to, bytes, (gssize) len, NULL));
+    }
+  open_folder (dir);
+  g_assert_true (msc_ui_test_wait_until (study_hung_and_analysed, GUINT_TO_POINTER (2), 180));
+  MscClassPanel *panel = MSC_CLASS_PANEL (find_widget (GTK_WIDGET (the_window ()), MSC_TYPE_CLASS_PANEL));
+  const char *status = msc_class_panel_get_status (panel);
+  g_test_message ("class panel status: %s", status ? status : "(none)");
+  g_assert_nonnull (status);
+  g_assert_nonnull (strstr (status, "R-MLO"));
+  g_assert_nonnull (strstr (status, "L-MLO"));
+  g_assert_nonnull (strstr (status, "0.2 mm"));
+  g_assert_cmpuint (msc_class_panel_get_n_rows (panel), ==, 2);
+  g_autoptr (GdkTexture) texture = render_window ("app-png-assumed-spacing");
+}
 
 static void
 test_open_and_analyse (void)
@@ -775,6 +810,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/app/dicom/protocols", test_dicom_protocols);
   g_test_add_func ("/ui/app/dicom/next-previous", test_dicom_next_previous);
   g_test_add_func ("/ui/app/dicom/user-preset", test_dicom_user_preset);
+  g_test_add_func ("/ui/app/png-assumed-spacing", test_png_assumed_spacing);
   int status = g_test_run ();
   if (app)
     {
