@@ -96,18 +96,30 @@ msc_study_list_pick_initial (GPtrArray *studies)
   return current;
 }
 
+/* A full YYYYMMDD date: an undated study (common after anonymisation) is
+ * never taken for an earlier one. */
+static gboolean
+has_date (MscStudy *study)
+{
+  const char *d = raw_date (study);
+  return strlen (d) == 8 && strspn (d, "0123456789") == 8;
+}
+
+/* Only a Patient ID pairs a prior: a reader compares against it as the same
+ * woman's earlier images, and a shared description ("Bilateral screening")
+ * cannot vouch for that. Both studies must be dated. */
 MscStudy *
 msc_study_list_pick_prior (GPtrArray *studies, MscStudy *current)
 {
   g_autofree char *key = msc_study_list_dup_patient_key (current);
-  if (studies == NULL || key == NULL)
+  if (studies == NULL || key == NULL || !g_str_has_prefix (key, "id:") || !has_date (current))
     return NULL;
   MscStudy *prior = NULL;
   for (guint i = 0; i < studies->len; i++)
     {
       MscStudy *s = studies->pdata[i];
       g_autofree char *other = msc_study_list_dup_patient_key (s);
-      if (s != current && g_strcmp0 (key, other) == 0
+      if (s != current && g_strcmp0 (key, other) == 0 && has_date (s)
           && strcmp (raw_date (s), raw_date (current)) < 0
           && (prior == NULL || strcmp (raw_date (s), raw_date (prior)) > 0))
         prior = s;

@@ -23,8 +23,8 @@ char     *msc_study_list_dup_title       (MscStudy *study);
 /* Index of the study to hang first: the latest study of the first
  * study's patient. 0 for an empty array too. */
 guint     msc_study_list_pick_initial    (GPtrArray *studies);
-/* (transfer none) (nullable) the latest study of current's patient dated
- * strictly before it. */
+/* (transfer none) (nullable) the latest study with current's Patient ID
+ * dated strictly before it; none without a Patient ID or a full date. */
 MscStudy *msc_study_list_pick_prior      (GPtrArray *studies, MscStudy *current);
 
 /* A menu of every study (win.study with the index as a u target). */

@@ -162,6 +162,17 @@ loaded (GObject *source, GAsyncResult *result, gpointer data)
   show_problems (self, r->problems);
   if (r->studies->len == 0)
     {
+      /* Never leave the previous patient on screen under this open's
+       * problems: back to the empty page. */
+      msc_app_window_cancel_analysis (self);
+      self->generation++;
+      msc_study_grid_set_studies (self->grid, NULL, NULL, NULL);
+      g_clear_pointer (&self->studies, g_ptr_array_unref);
+      g_clear_pointer (&self->problems, g_ptr_array_unref);
+      gtk_widget_set_visible (self->study_button, FALSE);
+      gtk_window_set_title (GTK_WINDOW (self), _("Mammoscope"));
+      msc_class_panel_clear (self->class_panel);
+      gtk_stack_set_visible_child_name (GTK_STACK (self->main_stack), "empty");
       gtk_label_set_text (GTK_LABEL (self->empty_status), _("No mammogram found there."));
       msc_app_window_set_status (self, _("No mammogram found there."));
       load_result_free (r);
@@ -354,7 +365,8 @@ choose (MscAppWindow *self, GtkFileChooserAction action, const char *title)
 {
   GtkFileChooserNative *dialog = gtk_file_chooser_native_new (title, GTK_WINDOW (self), action, _("_Open"), NULL);
   gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (dialog), TRUE);
-  g_signal_connect (dialog, "response", G_CALLBACK (file_chooser_response), self);
+  /* The dialog can outlive the window (closed, or Ctrl+Q, while it is up). */
+  g_signal_connect_object (dialog, "response", G_CALLBACK (file_chooser_response), self, 0);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
 }
 

@@ -146,6 +146,33 @@ overlays_idle (gpointer data)
 
 /* ---- tests ---- */
 
+static gboolean
+not_loading (gpointer data)
+{
+  gboolean loading;
+  g_object_get (the_window (), "loading", &loading, NULL);
+  return !loading;
+}
+
+/* An open that finds nothing clears the screen: the previous study must
+ * never stay up under the new open's message. */
+static void
+test_open_nothing (void)
+{
+  MSC_UI_TEST_NEED_DISPLAY ();
+  MscStudyGrid *grid = msc_app_window_get_grid (the_window ());
+  g_assert_nonnull (msc_study_grid_get_current (grid));      /* the phantom, from earlier cases */
+  g_autofree char *empty = msc_test_tmpdir ();
+  open_folder (empty);
+  g_assert_true (msc_ui_test_wait_until (not_loading, NULL, 60));
+  g_assert_null (msc_study_grid_get_current (grid));
+  for (MscSlot s = 0; s < MSC_N_SLOTS; s++)
+    g_assert_null (msc_image_view_get_image (msc_study_grid_get_view (grid, s)));
+  g_autoptr (GdkTexture) texture = render_window ("app-open-nothing");
+  open_folder (phantom_dir);                                 /* later cases expect the phantom */
+  g_assert_true (msc_ui_test_wait_until (study_hung_and_analysed, GUINT_TO_POINTER (4), 180));
+}
+
 /* PNG scans carry no pixel spacing: the window analyses them at an assumed
  * 0.2 mm and says so in the class panel once the run ends, per view. */
 static void
@@ -811,6 +838,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/app/dicom/next-previous", test_dicom_next_previous);
   g_test_add_func ("/ui/app/dicom/user-preset", test_dicom_user_preset);
   g_test_add_func ("/ui/app/png-assumed-spacing", test_png_assumed_spacing);
+  g_test_add_func ("/ui/app/open-nothing", test_open_nothing);
   int status = g_test_run ();
   if (app)
     {
