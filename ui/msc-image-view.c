@@ -339,6 +339,11 @@ append_annotations (MscImageView *self, GtkSnapshot *snapshot, double w, double 
     g_string_append_printf (warn, "%s%s", warn->len ? " · " : "", _("FOR PROCESSING — not for diagnosis"));
   if (msc_image_get_view (self->image) == NULL)
     g_string_append_printf (warn, "%s%s", warn->len ? " · " : "", _("View not given by the file"));
+  /* Hanging mirrors a view only when its tissue lies on the side opposite
+   * its laterality's usual one: the reader must know the picture is
+   * flipped (and may want to check the file's laterality). */
+  if (self->mirror)
+    g_string_append_printf (warn, "%s%s", warn->len ? " · " : "", _("Shown mirrored left–right"));
   if (warn->len)
     {
       append_text_box (self, snapshot, warn->str, 0, 0, w - 8, &banner, NULL, &bh);
