@@ -311,17 +311,31 @@ static char *
 dup_cursor_text (MscImageView *self)
 {
   MscViewTransform t;
-  double ix, iy, row_mm, col_mm;
+  double ix, iy;
   msc_image_view_get_transform (self, &t);
   if (!self->pointer_inside || !msc_view_transform_contains (&t, self->pointer_x, self->pointer_y))
     return NULL;
   msc_view_transform_to_image (&t, self->pointer_x, self->pointer_y, &ix, &iy);
-  guint x = (guint) ix, y = (guint) iy;
-  guint value = msc_image_get_pixels (self->image)[(gsize) y * t.image_width + x];
+  return msc_image_view_dup_readout (self, ix, iy);
+}
+
+char *
+msc_image_view_dup_readout (MscImageView *self, double ix, double iy)
+{
+  g_return_val_if_fail (MSC_IS_IMAGE_VIEW (self), NULL);
+  if (self->image == NULL || !(ix >= 0) || !(iy >= 0))
+    return NULL;
+  guint w = msc_image_get_width (self->image), h = msc_image_get_height (self->image);
+  if (ix >= w || iy >= h)
+    return NULL;
+  guint x = (guint) floor (ix), y = (guint) floor (iy);
+  double value = msc_image_get_pixels (self->image)[(gsize) y * w + x]
+                 + msc_image_get_value_offset (self->image);
+  double row_mm, col_mm;
   if (msc_image_get_spacing_mm (self->image, &row_mm, &col_mm))
-    return g_strdup_printf (_("x %u  y %u  value %u  (%.1f mm, %.1f mm)"), x, y, value,
+    return g_strdup_printf (_("x %u  y %u  value %g  (%.1f mm, %.1f mm)"), x, y, value,
                             ix * col_mm, iy * row_mm);
-  return g_strdup_printf (_("x %u  y %u  value %u"), x, y, value);
+  return g_strdup_printf (_("x %u  y %u  value %g"), x, y, value);
 }
 
 static void

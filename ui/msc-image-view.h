@@ -65,6 +65,10 @@ void       msc_image_view_zoom_actual_pixels (MscImageView *self);
 void       msc_image_view_zoom_true_size (MscImageView *self);
 /* The current image -> widget mapping; all zero when there is no image. */
 void       msc_image_view_get_transform (MscImageView *self, MscViewTransform *out);
+/* The cursor readout for image point (x, y) in stored-image pixels: pixel,
+ * modality value (stored + value offset) and the position in mm when the
+ * image has a spacing; NULL off the image. (transfer full) */
+char      *msc_image_view_dup_readout (MscImageView *self, double x, double y);
 
 /* Properties: "image" (pointer to MscImage, read-only; use set_image),
  * "window-center", "window-width" (double, stored values), "invert" (bool),

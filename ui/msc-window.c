@@ -326,20 +326,9 @@ cursor_moved (MscAppWindow *self, MscImageView *view, double x, double y, gboole
       gtk_label_set_text (GTK_LABEL (self->cursor_label), "");
       return;
     }
-  guint ix = (guint) x, iy = (guint) y, w = msc_image_get_width (image);
-  if (x < 0 || y < 0 || ix >= w || iy >= msc_image_get_height (image))
-    {
-      gtk_label_set_text (GTK_LABEL (self->cursor_label), "");
-      return;
-    }
-  guint value = msc_image_get_pixels (image)[(gsize) iy * w + ix];
-  double row_mm = 0, col_mm = 0;
-  g_autofree char *text = NULL;
-  if (msc_image_get_spacing_mm (image, &row_mm, &col_mm))
-    text = g_strdup_printf (_("x %u  y %u  value %u  (%.1f mm, %.1f mm)"), ix, iy, value, ix * col_mm, iy * row_mm);
-  else
-    text = g_strdup_printf (_("x %u  y %u  value %u"), ix, iy, value);
-  gtk_label_set_text (GTK_LABEL (self->cursor_label), text);
+  /* The view's own readout, so the two never disagree. */
+  g_autofree char *text = msc_image_view_dup_readout (view, x, y);
+  gtk_label_set_text (GTK_LABEL (self->cursor_label), text ? text : "");
 }
 
 /* ---- actions ---- */

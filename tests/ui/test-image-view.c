@@ -361,6 +361,29 @@ test_kernels (void)
   msc_view_pyramid_free (pyr);
 }
 
+/* The readout names the pixel under a point, the modality value (stored +
+ * offset: signed data reads negative) and the point in mm; off the image
+ * there is none. */
+static void
+test_readout (void)
+{
+  MSC_UI_TEST_NEED_DISPLAY ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MscImage) image = msc_image_new (8, 4, 12, 0, &error);
+  g_assert_no_error (error);
+  msc_image_get_pixels_mutable (image)[1 * 8 + 2] = 24;
+  msc_image_set_value_offset (image, -1000);
+  msc_image_set_spacing_mm (image, 0.1, 0.1, "PixelSpacing");
+  MscImageView *view = MSC_IMAGE_VIEW (g_object_ref_sink (msc_image_view_new ()));
+  msc_image_view_set_image (view, image);
+  g_autofree char *at = msc_image_view_dup_readout (view, 2.7, 1.2);
+  g_assert_cmpstr (at, ==, "x 2  y 1  value -976  (0.3 mm, 0.1 mm)");
+  g_assert_null (msc_image_view_dup_readout (view, -0.1, 1));
+  g_assert_null (msc_image_view_dup_readout (view, 8, 1));
+  g_assert_null (msc_image_view_dup_readout (view, 1, 4.0));
+  g_object_unref (view);
+}
+
 /* An image with a VOI LUT and no window presets is shown through its LUT,
  * exactly as msc_display_render shows it (not through a full-range window);
  * a window change leaves the LUT, reset returns to it. */
@@ -417,5 +440,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/image-view/zoom-about-pointer", test_zoom_about_pointer);
   g_test_add_func ("/ui/image-view/kernels", test_kernels);
   g_test_add_func ("/ui/image-view/voi-lut", test_voi_lut);
+  g_test_add_func ("/ui/image-view/readout", test_readout);
   return g_test_run ();
 }
