@@ -762,6 +762,22 @@ msc_image_view_set_window (MscImageView *self, double center, double width)
 }
 
 void
+msc_image_view_set_window_function (MscImageView *self, double center, double width,
+                                    MscVoiFunction function)
+{
+  g_return_if_fail (MSC_IS_IMAGE_VIEW (self));
+  MscWindow window = { .center = center, .width = width, .function = function };
+  set_window_full (self, &window);
+}
+
+gboolean
+msc_image_view_get_shows_voi_lut (MscImageView *self)
+{
+  g_return_val_if_fail (MSC_IS_IMAGE_VIEW (self), FALSE);
+  return self->voi_lut;
+}
+
+void
 msc_image_view_get_window (MscImageView *self, double *center, double *width)
 {
   g_return_if_fail (MSC_IS_IMAGE_VIEW (self));

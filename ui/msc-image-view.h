@@ -48,6 +48,12 @@ void       msc_image_view_set_overlay (MscImageView *self, MscOverlay *overlay);
 /* Window in stored-value units (DICOM LINEAR semantics, or the image
  * preset's function while a preset is applied). */
 void       msc_image_view_set_window (MscImageView *self, double center, double width);
+/* Centre, width and function at once: a user preset is plain LINEAR
+ * whatever function the image's own preset used. */
+void       msc_image_view_set_window_function (MscImageView *self, double center, double width,
+                                               MscVoiFunction function);
+/* TRUE while the image is shown through its VOI LUT (no window yet). */
+gboolean   msc_image_view_get_shows_voi_lut (MscImageView *self);
 void       msc_image_view_get_window (MscImageView *self, double *center, double *width);
 /* Back to the image's default window (msc_display_default_window). */
 void       msc_image_view_reset_window (MscImageView *self);

@@ -441,7 +441,7 @@ user_preset_activated (GSimpleAction *a, GVariant *p, gpointer data)
   if (index < presets->len && msc_image_view_get_image (view) != NULL)
     {
       MscWindowPreset *preset = presets->pdata[index];
-      msc_image_view_set_window (view, preset->center, preset->width);
+      msc_image_view_set_window_function (view, preset->center, preset->width, MSC_VOI_LINEAR);
     }
 }
 
@@ -452,6 +452,13 @@ save_preset_activated (GSimpleAction *a, GVariant *p, gpointer data)
   MscImageView *view = ACTIVE_VIEW (data);
   if (self->settings == NULL || msc_image_view_get_image (view) == NULL)
     return;
+  if (msc_image_view_get_shows_voi_lut (view))
+    {
+      /* The window numbers would not be what is on the screen. */
+      msc_app_window_set_status (self, _("This image is shown through its VOI LUT: set a window "
+                                         "(right-drag or a preset) before saving one"));
+      return;
+    }
   double center, width;
   msc_image_view_get_window (view, &center, &width);
   gtk_window_present (GTK_WINDOW (msc_presets_save_dialog_new (GTK_WINDOW (self), self->settings, center, width)));

@@ -4,6 +4,7 @@
  * inline error, zoom about the pointer) and on its LUT/pyramid kernels.
  */
 #include <math.h>
+#include <string.h>
 
 #include "msc-display.h"
 #include "msc-image-view-private.h"
@@ -361,6 +362,33 @@ test_kernels (void)
   msc_view_pyramid_free (pyr);
 }
 
+/* A user preset is plain LINEAR even on an image whose own preset is
+ * SIGMOID: the same numbers look the same on every image. */
+static void
+test_linear_user_window (void)
+{
+  g_auto (Fixture) f = { 0 };
+  g_autoptr (MscImage) image = load_shared ("dicom/mdb121-sigmoid.dcm");
+  if (!image || !fixture_setup (&f, 256, 256))
+    return;
+  msc_image_view_set_image (f.view, image);
+  double c, w;
+  msc_image_view_get_window (f.view, &c, &w);
+  gsize n = 0;
+  const guint8 *lut = msc_image_view_peek_lut (f.view, &n);
+  guint8 sigmoid[4096], linear[4096];
+  g_assert_cmpuint (n, ==, 4096);
+  MscWindow s = { .center = c, .width = w, .function = MSC_VOI_SIGMOID };
+  msc_display_fill_lut (image, &s, sigmoid, n);
+  g_assert_cmpmem (lut, n, sigmoid, n);             /* the file's own preset first */
+  msc_image_view_set_window_function (f.view, c, w, MSC_VOI_LINEAR);
+  MscWindow l = { .center = c, .width = w, .function = MSC_VOI_LINEAR };
+  msc_display_fill_lut (image, &l, linear, n);
+  lut = msc_image_view_peek_lut (f.view, &n);
+  g_assert_cmpmem (lut, n, linear, n);
+  g_assert_true (memcmp (sigmoid, linear, n) != 0);
+}
+
 /* The readout names the pixel under a point, the modality value (stored +
  * offset: signed data reads negative) and the point in mm; off the image
  * there is none. */
@@ -416,9 +444,11 @@ test_voi_lut (void)
   g_assert_cmpuint (n, ==, 4096);
   g_assert_cmpmem (lut, n, expect, sizeof expect);
   g_assert_cmpuint (lut[1024], ==, 128);          /* sqrt (0.25) of 255, not 64 */
+  g_assert_true (msc_image_view_get_shows_voi_lut (f.view));
   g_autoptr (GdkTexture) shown = shoot (&f, "image-view-voi-lut");
 
   msc_image_view_set_window (f.view, 2048, 4096);
+  g_assert_false (msc_image_view_get_shows_voi_lut (f.view));
   lut = msc_image_view_peek_lut (f.view, &n);
   g_assert_cmpuint (lut[1024], <, 70);
   msc_image_view_reset_window (f.view);
@@ -441,5 +471,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ui/image-view/kernels", test_kernels);
   g_test_add_func ("/ui/image-view/voi-lut", test_voi_lut);
   g_test_add_func ("/ui/image-view/readout", test_readout);
+  g_test_add_func ("/ui/image-view/linear-user-window", test_linear_user_window);
   return g_test_run ();
 }
